@@ -1,0 +1,263 @@
+"""Cards and decks: pydantic models and the YAML loader.
+
+Rule 1: YAML is read with safe loading only, and models reject unknown fields.
+Rule 2: every problem becomes one line `file:line: field: what is wrong`; the loader
+collects them all before failing, so one `validate` run shows everything to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from quizzer.errors import QuizzerError
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+DECK_FILE = "deck.yaml"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+try:  # The C loader is several times faster; both are the safe loader.
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    book: Text
+    author: Text | None = None
+    edition: Text | None = None
+    chapter: int | Text | None = None
+    chapter_title: Text | None = None
+    lecture: Text | None = None
+
+
+class DeckMeta(_Model):
+    """The contents of deck.yaml."""
+
+    id: Slug
+    title: Text
+    source: Source | None = None
+    sections: list[Text] = Field(min_length=1)
+    description: Text | None = None
+
+
+class Card(_Model):
+    """One question with its reference answer. Field order is the order in the YAML files."""
+
+    id: Slug
+    number: int = Field(ge=1)
+    section: Text
+    pages: list[int] = Field(default_factory=list)
+    tags: list[Slug] = Field(default_factory=list)
+    question: Text
+    answer: Text
+    correction: Text | None = None
+    key_points: list[Text] = Field(default_factory=list)
+    demo: Slug | None = None
+
+
+@dataclass(frozen=True)
+class Deck:
+    """A loaded, validated deck: its metadata and its cards in number order."""
+
+    path: Path
+    meta: DeckMeta
+    cards: tuple[Card, ...]
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def find(self, ref: str) -> Card:
+        """A card by number or id; an unknown reference is a QuizzerError."""
+        ref = ref.strip()
+        for card in self.cards:
+            if card.id == ref or (ref.isdigit() and card.number == int(ref)):
+                return card
+        raise QuizzerError(
+            f"no card {ref!r} in deck {self.id!r} ({self.path}); "
+            "give a card number or id from `quizzer cards`"
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a deck, located as precisely as we can."""
+
+    file: Path
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what}"
+
+
+class DeckError(QuizzerError):
+    """A deck with problems; `problems` holds one entry per fault."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        n = len(problems)
+        first = str(problems[0]) if problems else ""
+        more = f" (and {n - 1} more problem{'s' if n > 2 else ''})" if n > 1 else ""
+        super().__init__(
+            f"{first}{more}; fix the deck and run `quizzer validate {path}`",
+            lines=[str(p) for p in problems],
+        )
+        self.problems = problems
+
+
+def _parse(path: Path, problems: list[Problem]) -> tuple[Any, dict[str, int]] | None:
+    """Parse one YAML file; return its data and the 1-based line of each top-level key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(path, None, None, f"cannot read the file: {exc}"))
+        return None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            problems.append(Problem(path, None, None, "the file is empty"))
+            return None
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        problems.append(Problem(path, line, None, f"YAML syntax error: {what}"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(path, None, None, f"YAML error: {exc}"))
+        return None
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key = str(key_node.value)
+            if key in lines:
+                problems.append(
+                    Problem(path, key_node.start_mark.line + 1, key, "the key appears twice")
+                )
+            lines.setdefault(key, key_node.start_mark.line + 1)
+    if not isinstance(data, dict):
+        problems.append(Problem(path, 1, None, "expected a mapping of fields (key: value)"))
+        return None
+    return data, lines
+
+
+M = TypeVar("M", bound=_Model)
+
+
+def _validate(
+    model: type[M], path: Path, data: dict[str, Any], lines: dict[str, int],
+    problems: list[Problem],
+) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = [str(part) for part in err["loc"]]
+            field = ".".join(loc) if loc else None
+            line = lines.get(loc[0]) if loc else None
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                known = ", ".join(model.model_fields)
+                message = f"unknown field (known fields: {known})"
+            elif err["type"] == "missing":
+                message = "required field is missing"
+            elif err["type"] == "string_pattern_mismatch":
+                message = "must be a slug: lowercase letters, digits and single hyphens"
+            problems.append(Problem(path, line, field, message))
+        return None
+
+
+def card_files(deck_dir: Path) -> list[Path]:
+    """The card files of a deck: every *.yaml or *.yml beside deck.yaml, sorted by name."""
+    return sorted(
+        p for p in deck_dir.iterdir()
+        if p.suffix in {".yaml", ".yml"} and p.name != DECK_FILE and p.is_file()
+    )
+
+
+def load_deck(deck_dir: Path, known_demos: Iterable[str] | None = None) -> Deck:
+    """Load and validate a deck directory, raising DeckError listing every problem.
+
+    `known_demos`, when given, is the set of demo names a card may refer to.
+    """
+    deck_dir = Path(deck_dir)
+    problems: list[Problem] = []
+    deck_file = deck_dir / DECK_FILE
+    if not deck_dir.is_dir():
+        raise QuizzerError(
+            f"{deck_dir}: no such deck directory; pass --deck DIR with a folder holding {DECK_FILE}"
+        )
+    if not deck_file.is_file():
+        raise QuizzerError(
+            f"{deck_file}: missing; a deck folder needs a {DECK_FILE} "
+            "(see the README's card format)"
+        )
+    meta: DeckMeta | None = None
+    parsed = _parse(deck_file, problems)
+    if parsed is not None:
+        meta = _validate(DeckMeta, deck_file, *parsed, problems)
+
+    loaded: list[tuple[Card, Path, dict[str, int]]] = []
+    for path in card_files(deck_dir):
+        parsed = _parse(path, problems)
+        if parsed is None:
+            continue
+        card = _validate(Card, path, *parsed, problems)
+        if card is not None:
+            loaded.append((card, path, parsed[1]))
+
+    problems.extend(_cross_check(meta, loaded, known_demos))
+    cards = [card for card, _, _ in loaded]
+    if not cards and not problems:
+        problems.append(Problem(deck_dir, None, None, "the deck has no card files"))
+    if problems or meta is None:
+        raise DeckError(deck_dir, problems)
+    return Deck(deck_dir, meta, tuple(sorted(cards, key=lambda c: c.number)))
+
+
+def _cross_check(
+    meta: DeckMeta | None,
+    loaded: list[tuple[Card, Path, dict[str, int]]],
+    known_demos: Iterable[str] | None,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    demos = set(known_demos) if known_demos is not None else None
+    seen_ids: dict[str, Path] = {}
+    seen_numbers: dict[int, Path] = {}
+    for card, path, lines in loaded:
+        if card.id in seen_ids:
+            problems.append(Problem(path, lines.get("id"), "id",
+                                    f"{card.id!r} is already used by {seen_ids[card.id]}"))
+        seen_ids.setdefault(card.id, path)
+        if card.number in seen_numbers:
+            other = seen_numbers[card.number]
+            problems.append(Problem(path, lines.get("number"), "number",
+                                    f"{card.number} is already used by {other}"))
+        seen_numbers.setdefault(card.number, path)
+        if meta is not None and card.section not in meta.sections:
+            problems.append(Problem(path, lines.get("section"), "section",
+                                    f"{card.section!r} is not one of the sections in deck.yaml"))
+        if demos is not None and card.demo is not None and card.demo not in demos:
+            problems.append(Problem(path, lines.get("demo"), "demo",
+                                    f"{card.demo!r} is not a known demo; "
+                                    "see `quizzer demo --all` for the names"))
+    return problems
