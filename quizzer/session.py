@@ -1,0 +1,240 @@
+"""The day's queue and a review session: re-drill, limits and undo, with no I/O.
+
+Rule 1: the session decides and the shell persists. `grade()` returns the Event to
+store; only after the store has committed it does the shell call `apply()`.
+Rule 2: everything about today (what was graded, what still needs a re-drill, how many
+new cards were introduced) is derived from today's review log, so quitting and
+starting again on the same review day continues exactly where the session stopped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from quizzer.cards import Card
+from quizzer.scheduler import NEW, REDRILL_UNTIL, State, check_grade, outcomes, review
+
+Kind = Literal["schedule", "drill"]
+DEFAULT_DAY_START = 4  # hours after local midnight, as in Anki
+DEFAULT_NEW_PER_DAY = 20
+DEFAULT_REVIEWS_PER_DAY = 200
+
+
+def review_day(now: datetime, day_start_hour: int = DEFAULT_DAY_START) -> date:
+    """The review day a local time belongs to: before `day_start_hour` it is still yesterday."""
+    return (now - timedelta(hours=day_start_hour)).date()
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One review-log row as the session needs it, in the order given."""
+
+    card_id: str
+    grade: int
+    kind: Kind
+    was_new: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    """A grade to persist: one transaction with the new state and one log row."""
+
+    card_id: str
+    kind: Kind
+    grade: int
+    day: date
+    before: State
+    after: State
+    answer: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Review:
+    """One stored review-log row, as the history and the export show it."""
+
+    id: int
+    card_id: str
+    reviewed_at: datetime
+    day: date
+    grade: int
+    kind: Kind
+    before: State
+    after: State
+    answer: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Item:
+    card: Card
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class TodayCounts:
+    new_done: int
+    reviews_done: int
+    graded: frozenset[str]
+    redrill: tuple[str, ...]
+
+
+def summarize_today(log: Iterable[LogEntry]) -> TodayCounts:
+    """What today's log says: cards introduced, reviews done, and the open re-drills."""
+    new_done = reviews_done = 0
+    graded: set[str] = set()
+    last: dict[str, int] = {}
+    for entry in log:
+        if entry.kind == "schedule":
+            graded.add(entry.card_id)
+            if entry.was_new:
+                new_done += 1
+            else:
+                reviews_done += 1
+        if entry.card_id in graded:
+            # Re-insert so the dict order is the order of each card's last grade.
+            last.pop(entry.card_id, None)
+            last[entry.card_id] = entry.grade
+    redrill = tuple(cid for cid, g in last.items() if g < REDRILL_UNTIL)
+    return TodayCounts(new_done, reviews_done, frozenset(graded), redrill)
+
+
+def build_queue(
+    cards: Sequence[Card],
+    states: Mapping[str, State],
+    today: TodayCounts,
+    day: date,
+    new_per_day: int = DEFAULT_NEW_PER_DAY,
+    reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY,
+) -> list[Item]:
+    """Today's queue: re-drills, then due cards oldest first, then new cards by number.
+
+    Cards in `states` that are not in `cards` (removed from the deck) are never queued.
+    """
+    by_id = {c.id: c for c in cards}
+    queue = [Item(by_id[cid], "drill") for cid in today.redrill if cid in by_id]
+    due = [
+        c for c in cards
+        if c.id not in today.graded
+        and (s := states.get(c.id, NEW)).due is not None and s.due <= day
+    ]
+    due.sort(key=lambda c: (states[c.id].due, c.number))
+    queue += [Item(c, "schedule") for c in due[: max(0, reviews_per_day - today.reviews_done)]]
+    new = [c for c in cards if c.id not in today.graded and states.get(c.id, NEW).is_new]
+    queue += [Item(c, "schedule") for c in new[: max(0, new_per_day - today.new_done)]]
+    return queue
+
+
+@dataclass
+class _Step:
+    event: Event
+    token: object
+    queue: list[Item]
+
+
+@dataclass
+class Session:
+    """A review session over a prepared queue. Mutable, but free of I/O."""
+
+    day: date
+    queue: list[Item]
+    states: dict[str, State]
+    history: list[_Step] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        cards: Sequence[Card],
+        states: Mapping[str, State],
+        today_log: Iterable[LogEntry],
+        day: date,
+        new_per_day: int = DEFAULT_NEW_PER_DAY,
+        reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY,
+    ) -> Session:
+        today = summarize_today(today_log)
+        queue = build_queue(cards, states, today, day, new_per_day, reviews_per_day)
+        return cls(day, queue, dict(states))
+
+    @property
+    def current(self) -> Item | None:
+        return self.queue[0] if self.queue else None
+
+    @property
+    def done(self) -> int:
+        return len(self.history)
+
+    @property
+    def remaining(self) -> int:
+        return len(self.queue)
+
+    def state_of(self, card_id: str) -> State:
+        return self.states.get(card_id, NEW)
+
+    def preview(self) -> dict[int, State] | None:
+        """What each grade would do to the current card; None for a re-drill."""
+        item = self.current
+        if item is None or item.kind == "drill":
+            return None
+        return outcomes(self.state_of(item.card.id), self.day)
+
+    def grade(self, grade: int, answer: str = "", seconds: float = 0.0) -> Event:
+        """The event for grading the current card; nothing changes until `apply`."""
+        item = self.current
+        if item is None:
+            raise IndexError("the session has no card left to grade")
+        check_grade(grade)
+        before = self.state_of(item.card.id)
+        after = review(before, grade, self.day) if item.kind == "schedule" else before
+        return Event(item.card.id, item.kind, grade, self.day, before, after, answer, seconds)
+
+    def apply(self, event: Event, token: object = None) -> None:
+        """Advance past the current card once `event` is stored; `token` identifies the row."""
+        item = self.current
+        if item is None or item.card.id != event.card_id or item.kind != event.kind:
+            raise ValueError("the event is not for the current card")
+        self.history.append(_Step(event, token, list(self.queue)))
+        self.queue.pop(0)
+        self.states[event.card_id] = event.after
+        if event.grade < REDRILL_UNTIL:
+            # Back at the end: later in the session, with every other card in between.
+            self.queue.append(Item(item.card, "drill"))
+
+    def last(self) -> tuple[Event, object] | None:
+        """The step `undo` would revert, so the shell can delete its row first."""
+        if not self.history:
+            return None
+        step = self.history[-1]
+        return step.event, step.token
+
+    def undo(self) -> Event:
+        """Revert the last applied grade: its card is current again with its earlier state."""
+        step = self.history.pop()
+        self.queue = step.queue
+        self.states[step.event.card_id] = step.event.before
+        return step.event
+
+    def grade_counts(self) -> Counter[int]:
+        return Counter(step.event.grade for step in self.history)
+
+    def redrills(self) -> int:
+        return sum(1 for step in self.history if step.event.kind == "drill")
+
+    def reviewed(self) -> int:
+        return sum(1 for step in self.history if step.event.kind == "schedule")
+
+
+def due_on(states: Mapping[str, State], card_ids: Iterable[str], day: date) -> int:
+    """How many of the cards are due on or before `day` (new cards not counted)."""
+    return sum(
+        1 for cid in card_ids
+        if (s := states.get(cid)) is not None and s.due is not None and s.due <= day
+    )
+
+
+def next_due(states: Mapping[str, State], card_ids: Iterable[str]) -> date | None:
+    dates = [s.due for cid in card_ids if (s := states.get(cid)) is not None and s.due]
+    return min(dates) if dates else None
