@@ -132,7 +132,7 @@ def build_queue(
 @dataclass
 class _Step:
     event: Event
-    token: object
+    token: int
     queue: list[Item]
 
 
@@ -191,7 +191,7 @@ class Session:
         after = review(before, grade, self.day) if item.kind == "schedule" else before
         return Event(item.card.id, item.kind, grade, self.day, before, after, answer, seconds)
 
-    def apply(self, event: Event, token: object = None) -> None:
+    def apply(self, event: Event, token: int = 0) -> None:
         """Advance past the current card once `event` is stored; `token` identifies the row."""
         item = self.current
         if item is None or item.card.id != event.card_id or item.kind != event.kind:
@@ -203,7 +203,7 @@ class Session:
             # Back at the end: later in the session, with every other card in between.
             self.queue.append(Item(item.card, "drill"))
 
-    def last(self) -> tuple[Event, object] | None:
+    def last(self) -> tuple[Event, int] | None:
         """The step `undo` would revert, so the shell can delete its row first."""
         if not self.history:
             return None

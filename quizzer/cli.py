@@ -1,0 +1,268 @@
+"""The command line: parse, resolve paths, read the clock, call one function, render.
+
+Rule: this is the only module that imports typer, and the only place a QuizzerError
+becomes an exit code: one line on stderr, no traceback, non-zero status.
+Heavy libraries (numpy, plotting) are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from quizzer import __version__
+from quizzer.cards import Card, Deck, DeckError, load_deck
+from quizzer.demos import REGISTRY
+from quizzer.errors import QuizzerError
+from quizzer.scheduler import NEW, State
+from quizzer.session import (
+    DEFAULT_DAY_START,
+    DEFAULT_NEW_PER_DAY,
+    DEFAULT_REVIEWS_PER_DAY,
+    Session,
+    next_due,
+)
+from quizzer.store import Store
+
+app = typer.Typer(
+    help="Spaced-repetition exam prep in the terminal: review, run demos, export a summary.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DeckOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--deck", envvar="QUIZZER_DECK", show_default="ch11",
+        help="A deck folder (holding deck.yaml) or a bundled deck name: ch11, ch11-extras.",
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", envvar="QUIZZER_DB", show_default="the user data directory",
+        help="The database: a file path or a SQLAlchemy sqlite:/// URL.",
+    ),
+]
+DayStartOpt = Annotated[
+    int,
+    typer.Option(
+        "--day-start", envvar="QUIZZER_DAY_START", min=0, max=23,
+        help="Hour (local time) at which a new review day starts.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def user_errors(fn: F) -> F:
+    """Turn a QuizzerError into one line on stderr and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from quizzer.ui import console
+
+        try:
+            return fn(*args, **kwargs)
+        except DeckError as exc:
+            for line in exc.lines:
+                console.plain_error(line)
+            console.error(f"{len(exc.lines)} problem(s) in the deck; nothing was changed")
+            raise typer.Exit(1) from None
+        except QuizzerError as exc:
+            console.error(str(exc))
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"quizzer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    """Spaced-repetition exam prep in the terminal."""
+
+
+def _deck(deck: str | None) -> Deck:
+    from quizzer.paths import resolve_deck
+
+    return load_deck(resolve_deck(deck), known_demos=REGISTRY)
+
+
+def _store(db: str | None) -> Store:
+    from quizzer.paths import default_db_path
+
+    return Store.open(db if db else default_db_path())
+
+
+def _today(day_start: int) -> date:
+    from quizzer.paths import today
+
+    return today(day_start)
+
+
+@app.command()
+@user_errors
+def review(
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+    new: Annotated[int, typer.Option("--new", min=0, help="New cards per day.")] =
+        DEFAULT_NEW_PER_DAY,
+    reviews: Annotated[int, typer.Option("--reviews", min=0, help="Reviews per day.")] =
+        DEFAULT_REVIEWS_PER_DAY,
+    day_start: DayStartOpt = DEFAULT_DAY_START,
+) -> None:
+    """Review today's cards: type an answer, see the reference, grade yourself 0-5.
+
+    Every grade is saved the moment you give it. At the grade prompt, u undoes the last
+    grade, d runs the card's demo and q quits. With piped input, each card reads one
+    line for the answer (empty reveals) and one for the grade.
+    """
+    from quizzer.review import run_review
+    from quizzer.ui import screens
+
+    the_deck = _deck(deck)
+    day = _today(day_start)
+    with _store(db) as store:
+        states = store.states(the_deck.id)
+        session = Session.start(
+            the_deck.cards, states, store.today_log(the_deck.id, day), day, new, reviews
+        )
+        if session.current is None:
+            ids = [c.id for c in the_deck.cards]
+            upcoming = next_due(states, ids)
+            count = sum(1 for c in ids if (s := states.get(c)) and s.due == upcoming)
+            screens.nothing_due(day, upcoming, count)
+            return
+        run_review(session, the_deck, store, datetime.now, _inline_demo)
+
+
+def _inline_demo(name: str) -> None:
+    from quizzer.ui.demo import show_result
+
+    show_result(name, _run_demo(name), plots=True)
+
+
+def _run_demo(name: str) -> Any:
+    from quizzer.demos import run
+
+    return run(name)
+
+
+@app.command()
+@user_errors
+def due(
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+    json_: JsonOpt = False,
+    new: Annotated[int, typer.Option("--new", min=0, help="New cards per day.")] =
+        DEFAULT_NEW_PER_DAY,
+    reviews: Annotated[int, typer.Option("--reviews", min=0, help="Reviews per day.")] =
+        DEFAULT_REVIEWS_PER_DAY,
+    day_start: DayStartOpt = DEFAULT_DAY_START,
+) -> None:
+    """Show what today holds: re-drills, due reviews and new cards."""
+    from quizzer.session import build_queue, summarize_today
+
+    the_deck = _deck(deck)
+    day = _today(day_start)
+    with _store(db) as store:
+        states = store.states(the_deck.id)
+        today = summarize_today(store.today_log(the_deck.id, day))
+    queue = build_queue(the_deck.cards, states, today, day, new, reviews)
+    redrill = sum(1 for i in queue if i.kind == "drill")
+    new_count = sum(1 for i in queue if i.kind == "schedule" and states.get(i.card.id) is None)
+    due_count = len(queue) - redrill - new_count
+    upcoming = next_due(states, [c.id for c in the_deck.cards])
+    if json_:
+        _print_json({
+            "deck": the_deck.id, "today": day.isoformat(), "due": due_count, "new": new_count,
+            "redrill": redrill, "total": len(queue),
+            "next_due": upcoming.isoformat() if upcoming else None,
+        })
+        return
+    from quizzer.ui import screens
+
+    screens.due_table(the_deck, day, due_count, new_count, redrill, upcoming)
+
+
+def _card_json(card: Card, s: State) -> dict[str, Any]:
+    return {
+        "id": card.id, "number": card.number, "question": card.question,
+        "section": card.section, "state": "new" if s.is_new else "review",
+        "repetitions": s.repetitions, "interval": s.interval, "ease": s.ease / 100,
+        "due": s.due.isoformat() if s.due else None, "lapses": s.lapses, "demo": card.demo,
+    }
+
+
+@app.command()
+@user_errors
+def cards(deck: DeckOpt = None, db: DbOpt = None, json_: JsonOpt = False) -> None:
+    """List every card of the deck with its schedule."""
+    the_deck = _deck(deck)
+    with _store(db) as store:
+        states = store.states(the_deck.id)
+    if json_:
+        _print_json([_card_json(c, states.get(c.id, NEW)) for c in the_deck.cards])
+        return
+    from quizzer.ui import screens
+
+    screens.cards_table(the_deck, states)
+
+
+@app.command()
+@user_errors
+def show(
+    card: Annotated[str, typer.Argument(help="A card number or id.")],
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Show one card: question, answer, correction, key points, schedule and history."""
+    from quizzer.ui import screens
+
+    the_deck = _deck(deck)
+    found = the_deck.find(card)
+    with _store(db) as store:
+        state = store.states(the_deck.id).get(found.id, NEW)
+        history = store.history(the_deck.id, found.id)
+    screens.show_card(found, state, history)
+
+
+@app.command()
+@user_errors
+def validate(
+    deck_dir: Annotated[
+        str | None,
+        typer.Argument(help="A deck folder or bundled deck name; default: the bundled deck."),
+    ] = None,
+) -> None:
+    """Check a deck: every problem is listed as file:line: field: what is wrong."""
+    from quizzer.ui import screens
+
+    screens.validated(_deck(deck_dir))
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,68 @@
+"""Where things live: the bundled decks, the user's database, the review day.
+
+Rule: every default can be overridden from the command line or the environment,
+and nothing here creates files; the store creates the database when it opens.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+from quizzer.errors import QuizzerError
+from quizzer.session import DEFAULT_DAY_START, review_day
+
+DEFAULT_DECK = "ch11"
+EXTRAS_DECK = "ch11-extras"
+
+
+def content_dir() -> Path:
+    """The bundled decks: inside the package in a wheel, beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "content", here.parent / "content"):
+        if candidate.is_dir():
+            return candidate
+    raise QuizzerError(  # pragma: no cover - only a broken install gets here
+        f"the bundled decks are missing from {here}; reinstall quizzer"
+    )
+
+
+def bundled_decks() -> list[str]:
+    return sorted(p.name for p in content_dir().iterdir() if (p / "deck.yaml").is_file())
+
+
+def resolve_deck(deck: str | None) -> Path:
+    """A deck folder from a path or the name of a bundled deck; None means the default deck."""
+    if not deck:
+        return content_dir() / DEFAULT_DECK
+    path = Path(deck).expanduser()
+    if path.is_dir():
+        return path
+    if "/" not in deck and (content_dir() / deck).is_dir():
+        return content_dir() / deck
+    names = ", ".join(bundled_decks())
+    raise QuizzerError(
+        f"deck {deck!r}: no such folder and no bundled deck of that name; "
+        f"pass a folder holding deck.yaml or one of: {names}"
+    )
+
+
+def default_db_path() -> Path:
+    """The database in the platform's user data directory."""
+    from platformdirs import user_data_path
+
+    return user_data_path("quizzer", appauthor=False) / "quizzer.db"
+
+
+def today(day_start_hour: int = DEFAULT_DAY_START, now: datetime | None = None) -> date:
+    """The review day: QUIZZER_TODAY if set, else the local time shifted by the day start."""
+    override = os.environ.get("QUIZZER_TODAY", "").strip()
+    if override:
+        try:
+            return date.fromisoformat(override)
+        except ValueError:
+            raise QuizzerError(
+                f"QUIZZER_TODAY={override!r} is not a date; use YYYY-MM-DD or unset it"
+            ) from None
+    return review_day(now or datetime.now(), day_start_hour)

@@ -1,0 +1,21 @@
+"""Shared fixtures. Rule: no test ever touches the user's real data or clock settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every data path at tmp_path and clear the variables a user may have set."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("QUIZZER_DB", str(data / "quizzer.db"))
+    for var in ("QUIZZER_DECK", "QUIZZER_TODAY", "QUIZZER_DAY_START"):
+        monkeypatch.delenv(var, raising=False)
+    return data / "quizzer.db"
