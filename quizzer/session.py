@@ -214,7 +214,10 @@ class Session:
         """Revert the last applied grade: its card is current again with its earlier state."""
         step = self.history.pop()
         self.queue = step.queue
-        self.states[step.event.card_id] = step.event.before
+        if step.event.before == NEW:
+            self.states.pop(step.event.card_id, None)
+        else:
+            self.states[step.event.card_id] = step.event.before
         return step.event
 
     def grade_counts(self) -> Counter[int]:
