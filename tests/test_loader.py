@@ -124,5 +124,5 @@ def test_missing_folder_and_missing_deck_file(tmp_path: Path) -> None:
     with pytest.raises(QuizzerError, match="no such deck directory"):
         load_deck(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(QuizzerError, match="deck.yaml: missing"):
+    with pytest.raises(QuizzerError, match=r"deck\.yaml: missing"):
         load_deck(tmp_path / "empty")

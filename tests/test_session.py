@@ -97,7 +97,7 @@ def test_unfinished_redrill_survives_restart_same_day() -> None:
     states = {"card-1": review(NEW, 1, D)}
     s = Session.start(cards(2), states, log, D)
     assert ids(s) == [("card-1", "drill"), ("card-2", "schedule")]
-    done = log + [LogEntry("card-1", 4, "drill", False)]
+    done = [*log, LogEntry("card-1", 4, "drill", False)]
     assert ids(Session.start(cards(2), states, done, D)) == [("card-2", "schedule")]
     # The next day the re-drill queue is empty again.
     assert Session.start(cards(2), states, [], D + timedelta(days=1)).queue[0].kind == "schedule"
