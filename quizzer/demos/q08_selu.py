@@ -1,0 +1,146 @@
+"""Q8 demo: when SELU self-normalizes, and what breaks it.
+
+Derives λ and α from the self-normalization fixed point, then pushes standardized
+inputs through 100 dense layers of width 100: SELU with LeCun-normal weights keeps
+mean 0 and std 1, while ELU, He initialization or regular dropout do not; alpha dropout
+keeps the statistics.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from quizzer.demos.result import DemoResult, Plot, Series, above, below, between, close
+
+Array = npt.NDArray[np.float64]
+
+SELU_LAMBDA = 1.0507009873554805
+SELU_ALPHA = 1.6732632423543772
+DEPTH = 100
+WIDTH = 100
+BATCH = 128
+DROP = 0.1
+
+
+def _fixed_point_constants() -> tuple[float, float]:
+    """α and λ from the closed forms in Klambauer et al. (2017): the (mean 0, var 1) fixed point."""
+    e = math.e
+    c1 = math.erfc(1.0 / math.sqrt(2.0))
+    c2 = math.erfc(math.sqrt(2.0))
+    alpha = -math.sqrt(2.0 / math.pi) / (c1 * math.sqrt(e) - 1.0)
+    lam = (
+        (1.0 - c1 * math.sqrt(e))
+        * math.sqrt(2.0 * math.pi)
+        * (
+            2.0 * c2 * e**2
+            + math.pi * c1**2 * e
+            - 2.0 * (2.0 + math.pi) * c1 * math.sqrt(e)
+            + math.pi
+            + 2.0
+        )
+        ** -0.5
+    )
+    return lam, alpha
+
+
+def _selu(z: Array) -> Array:
+    out: Array = SELU_LAMBDA * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
+    return out
+
+
+def _elu(z: Array) -> Array:
+    out: Array = np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+    return out
+
+
+def _regular_dropout(rng: np.random.Generator, a: Array) -> Array:
+    """Keras Dropout in training mode: zero with probability p, scale survivors by 1/(1−p)."""
+    keep = rng.random(a.shape) >= DROP
+    out: Array = np.where(keep, a / (1.0 - DROP), 0.0)
+    return out
+
+
+def _alpha_dropout(rng: np.random.Generator, a: Array) -> Array:
+    """Alpha dropout: dropped units go to SELU's saturation value −λα, then an affine fix."""
+    q = 1.0 - DROP
+    sat = -SELU_LAMBDA * SELU_ALPHA
+    scale = (q + sat**2 * q * (1.0 - q)) ** -0.5
+    shift = -scale * (1.0 - q) * sat
+    keep = rng.random(a.shape) >= DROP
+    out: Array = scale * np.where(keep, a, sat) + shift
+    return out
+
+
+def _stack(
+    x: Array,
+    weights: list[Array],
+    act: Callable[[Array], Array],
+    gain: float = 1.0,
+    drop: Callable[[Array], Array] | None = None,
+) -> tuple[list[float], list[float]]:
+    """Per-layer mean and std of the activations through the whole stack."""
+    means: list[float] = []
+    stds: list[float] = []
+    a = x
+    for w in weights:
+        a = act(a @ (gain * w) if gain != 1.0 else a @ w)
+        if drop is not None:
+            a = drop(a)
+        means.append(float(a.mean()))
+        stds.append(float(a.std()))
+    return means, stds
+
+
+def run(rng: np.random.Generator) -> DemoResult:
+    lam, alpha = _fixed_point_constants()
+    x = rng.standard_normal((BATCH, WIDTH))  # standardized inputs
+    lecun = [rng.normal(0.0, math.sqrt(1.0 / WIDTH), (WIDTH, WIDTH)) for _ in range(DEPTH)]
+
+    selu_mean, selu_std = _stack(x, lecun, _selu)
+    _, elu_std = _stack(x, lecun, _elu)
+    _, he_std = _stack(x, lecun, _selu, gain=math.sqrt(2.0))  # He: variance 2/fan_in
+    _, reg_std = _stack(x, lecun, _selu, drop=lambda a: _regular_dropout(rng, a))
+    alpha_mean, alpha_std = _stack(x, lecun, _selu, drop=lambda a: _alpha_dropout(rng, a))
+
+    claims = [
+        close("λ from the fixed-point equations", lam, SELU_LAMBDA, 1e-12),
+        close("α from the fixed-point equations", alpha, SELU_ALPHA, 1e-12),
+        close("SELU λ", SELU_LAMBDA, 1.0507009873554805, 0.0),
+        close("SELU α (not just 1.67)", SELU_ALPHA, 1.6732632423543772, 0.0),
+        close("SELU's lower limit −λα", -SELU_LAMBDA * SELU_ALPHA, -1.7580993408, 1e-10),
+        below("SELU + LeCun normal, layer 100: |mean|", abs(selu_mean[-1]), 0.1),
+        between("SELU + LeCun normal, layer 100: std", selu_std[-1], 0.85, 1.15),
+        below("ELU + LeCun normal, layer 100: std (it fades)", elu_std[-1], 0.1),
+        above("SELU + He normal, layer 100: std (it explodes)", he_std[-1], 10.0),
+        above("SELU + regular dropout 0.1, layer 100: std", reg_std[-1], 1.15),
+        between("SELU + alpha dropout 0.1, layer 100: std", alpha_std[-1], 0.9, 1.1),
+        below("SELU + alpha dropout 0.1, layer 100: |mean|", abs(alpha_mean[-1]), 0.1),
+    ]
+    layers = [float(k) for k in range(1, DEPTH + 1)]
+    plot = Plot(
+        title="Std of the activations through 100 layers (width 100)",
+        xlabel="layer",
+        ylabel="std",
+        series=[
+            Series(layers, selu_std, "SELU, LeCun"),
+            Series(layers, elu_std, "ELU, LeCun"),
+            Series(layers, he_std, "SELU, He"),
+            Series(layers, reg_std, "SELU, dropout 0.1"),
+            Series(layers, alpha_std, "SELU, alpha dropout"),
+        ],
+        log_y=True,
+    )
+    return DemoResult(
+        title="SELU self-normalization and its conditions",
+        sentence=(
+            "SELU (λ ≈ 1.0507, α ≈ 1.6733) self-normalizes only with standardized inputs, "
+            "LeCun-normal weights and a plain dense stack; regular dropout breaks it but alpha "
+            "dropout does not."
+        ),
+        claims=claims,
+        plots=[plot],
+    )
