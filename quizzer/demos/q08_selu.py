@@ -121,18 +121,25 @@ def run(rng: np.random.Generator) -> DemoResult:
         below("SELU + alpha dropout 0.1, layer 100: |mean|", abs(alpha_mean[-1]), 0.1),
     ]
     layers = [float(k) for k in range(1, DEPTH + 1)]
-    plot = Plot(
-        title="Std of the activations through 100 layers (width 100)",
+    init_plot = Plot(
+        title="Std through 100 layers: activation and initialization",
         xlabel="layer",
         ylabel="std",
         series=[
             Series(layers, selu_std, "SELU, LeCun"),
             Series(layers, elu_std, "ELU, LeCun"),
             Series(layers, he_std, "SELU, He"),
-            Series(layers, reg_std, "SELU, dropout 0.1"),
-            Series(layers, alpha_std, "SELU, alpha dropout"),
         ],
         log_y=True,
+    )
+    dropout_plot = Plot(
+        title="Std through 100 layers: SELU + LeCun with dropout 0.1",
+        xlabel="layer",
+        ylabel="std",
+        series=[
+            Series(layers, reg_std, "regular dropout"),
+            Series(layers, alpha_std, "alpha dropout"),
+        ],
     )
     return DemoResult(
         title="SELU self-normalization and its conditions",
@@ -142,5 +149,5 @@ def run(rng: np.random.Generator) -> DemoResult:
             "dropout does not."
         ),
         claims=claims,
-        plots=[plot],
+        plots=[init_plot, dropout_plot],
     )
