@@ -3,10 +3,16 @@
 Rule 1: YAML is read with safe loading only, and models reject unknown fields.
 Rule 2: every problem becomes one line `file:line: field: what is wrong`; the loader
 collects them all before failing, so one `validate` run shows everything to fix.
+Rule 3: an optional cache keeps each valid card with its file's size and mtime, so an
+unchanged file is not parsed again; cross-file checks always run on every card.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,18 +192,74 @@ def _validate(
         return None
 
 
-def card_files(deck_dir: Path) -> list[Path]:
-    """The card files of a deck: every *.yaml or *.yml beside deck.yaml, sorted by name."""
-    return sorted(
-        p for p in deck_dir.iterdir()
-        if p.suffix in {".yaml", ".yml"} and p.name != DECK_FILE and p.is_file()
-    )
+def card_files(deck_dir: Path) -> list[tuple[str, tuple[int, int]]]:
+    """The names of a deck's card files (every *.yaml or *.yml beside deck.yaml), sorted,
+    each with its (size, mtime in ns) signature. Plain strings: a large deck is fast."""
+    found = []
+    with os.scandir(deck_dir) as entries:
+        for entry in entries:
+            if (entry.name.endswith((".yaml", ".yml")) and entry.name != DECK_FILE
+                    and entry.is_file()):
+                st = entry.stat()
+                found.append((entry.name, (st.st_size, st.st_mtime_ns)))
+    return sorted(found)
 
 
-def load_deck(deck_dir: Path, known_demos: Iterable[str] | None = None) -> Deck:
+CACHE_FORMAT = 1
+
+
+class _Cache:
+    """Valid cards from earlier loads, keyed by file name and (size, mtime_ns)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, Any] = {}
+        self.used: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT:
+                self.entries = data.get("files", {})
+
+    @classmethod
+    def for_deck(cls, cache_dir: Path, deck_dir: Path) -> _Cache:
+        key = hashlib.sha256(str(deck_dir.resolve()).encode()).hexdigest()[:20]
+        return cls(cache_dir / f"deck-{key}.json")
+
+    def get(self, name: str, sig: tuple[int, int]) -> tuple[Card, dict[str, int]] | None:
+        entry = self.entries.get(name)
+        if not isinstance(entry, dict) or entry.get("sig") != list(sig):
+            return None
+        try:
+            card = Card.model_validate(entry["card"])
+        except (ValidationError, KeyError, TypeError):
+            return None
+        self.used[name] = entry
+        return card, dict(entry.get("lines", {}))
+
+    def put(self, name: str, sig: tuple[int, int], card: Card, lines: dict[str, int]) -> None:
+        self.used[name] = {"sig": list(sig), "card": card.model_dump(mode="json"),
+                           "lines": lines}
+
+    def save(self) -> None:
+        """Write what this load used, if it differs from what was read; errors are ignored:
+        the cache only saves time."""
+        if self.used == self.entries:
+            return
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"format": CACHE_FORMAT, "files": self.used}),
+                           encoding="utf-8")
+            os.replace(tmp, self.path)
+
+
+def load_deck(
+    deck_dir: Path, known_demos: Iterable[str] | None = None, cache_dir: Path | None = None
+) -> Deck:
     """Load and validate a deck directory, raising DeckError listing every problem.
 
     `known_demos`, when given, is the set of demo names a card may refer to.
+    `cache_dir`, when given, holds a cache of parsed cards (see Rule 3).
     """
     deck_dir = Path(deck_dir)
     problems: list[Problem] = []
@@ -216,16 +278,26 @@ def load_deck(deck_dir: Path, known_demos: Iterable[str] | None = None) -> Deck:
     if parsed is not None:
         meta = _validate(DeckMeta, deck_file, *parsed, problems)
 
-    loaded: list[tuple[Card, Path, dict[str, int]]] = []
-    for path in card_files(deck_dir):
+    cache = _Cache.for_deck(cache_dir, deck_dir) if cache_dir is not None else None
+    loaded: list[tuple[Card, str, dict[str, int]]] = []
+    for name, sig in card_files(deck_dir):
+        hit = cache.get(name, sig) if cache is not None else None
+        if hit is not None:
+            loaded.append((hit[0], name, hit[1]))
+            continue
+        path = deck_dir / name
         parsed = _parse(path, problems)
         if parsed is None:
             continue
         card = _validate(Card, path, *parsed, problems)
         if card is not None:
-            loaded.append((card, path, parsed[1]))
+            loaded.append((card, name, parsed[1]))
+            if cache is not None:
+                cache.put(name, sig, card, parsed[1])
+    if cache is not None:
+        cache.save()
 
-    problems.extend(_cross_check(meta, loaded, known_demos))
+    problems.extend(_cross_check(deck_dir, meta, loaded, known_demos))
     cards = [card for card, _, _ in loaded]
     if not cards and not problems:
         problems.append(Problem(deck_dir, None, None, "the deck has no card files"))
@@ -235,29 +307,33 @@ def load_deck(deck_dir: Path, known_demos: Iterable[str] | None = None) -> Deck:
 
 
 def _cross_check(
+    deck_dir: Path,
     meta: DeckMeta | None,
-    loaded: list[tuple[Card, Path, dict[str, int]]],
+    loaded: list[tuple[Card, str, dict[str, int]]],
     known_demos: Iterable[str] | None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     demos = set(known_demos) if known_demos is not None else None
-    seen_ids: dict[str, Path] = {}
-    seen_numbers: dict[int, Path] = {}
-    for card, path, lines in loaded:
+    seen_ids: dict[str, str] = {}
+    seen_numbers: dict[int, str] = {}
+    for card, name, lines in loaded:
+        def problem(field: str, message: str, name: str = name,
+                    lines: dict[str, int] = lines) -> Problem:
+            return Problem(deck_dir / name, lines.get(field), field, message)
+
         if card.id in seen_ids:
-            problems.append(Problem(path, lines.get("id"), "id",
-                                    f"{card.id!r} is already used by {seen_ids[card.id]}"))
-        seen_ids.setdefault(card.id, path)
+            other = deck_dir / seen_ids[card.id]
+            problems.append(problem("id", f"{card.id!r} is already used by {other}"))
+        seen_ids.setdefault(card.id, name)
         if card.number in seen_numbers:
-            other = seen_numbers[card.number]
-            problems.append(Problem(path, lines.get("number"), "number",
-                                    f"{card.number} is already used by {other}"))
-        seen_numbers.setdefault(card.number, path)
+            other = deck_dir / seen_numbers[card.number]
+            problems.append(problem("number", f"{card.number} is already used by {other}"))
+        seen_numbers.setdefault(card.number, name)
         if meta is not None and card.section not in meta.sections:
-            problems.append(Problem(path, lines.get("section"), "section",
-                                    f"{card.section!r} is not one of the sections in deck.yaml"))
+            problems.append(problem(
+                "section", f"{card.section!r} is not one of the sections in deck.yaml"))
         if demos is not None and card.demo is not None and card.demo not in demos:
-            problems.append(Problem(path, lines.get("demo"), "demo",
-                                    f"{card.demo!r} is not a known demo; "
-                                    "see `quizzer demo --all` for the names"))
+            problems.append(problem(
+                "demo", f"{card.demo!r} is not a known demo; "
+                "see `quizzer demo --all` for the names"))
     return problems

@@ -12,23 +12,22 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from quizzer import __version__
-from quizzer.cards import Card, Deck, DeckError, load_deck
-from quizzer.demos import REGISTRY
 from quizzer.errors import QuizzerError
-from quizzer.scheduler import NEW, State
-from quizzer.session import (
-    DEFAULT_DAY_START,
-    DEFAULT_NEW_PER_DAY,
-    DEFAULT_REVIEWS_PER_DAY,
-    Session,
-    next_due,
-)
-from quizzer.store import Store
+
+if TYPE_CHECKING:
+    from quizzer.cards import Card, Deck
+    from quizzer.scheduler import State
+    from quizzer.store import Store
+
+# Kept here rather than imported, so that `--version` and `--help` load nothing else.
+DEFAULT_DAY_START = 4
+DEFAULT_NEW_PER_DAY = 20
+DEFAULT_REVIEWS_PER_DAY = 200
 
 app = typer.Typer(
     help="Spaced-repetition exam prep in the terminal: review, run demos, export a summary.",
@@ -68,6 +67,7 @@ def user_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from quizzer.cards import DeckError
         from quizzer.ui import console
 
         try:
@@ -100,14 +100,18 @@ def _root(
     """Spaced-repetition exam prep in the terminal."""
 
 
-def _deck(deck: str | None) -> Deck:
-    from quizzer.paths import resolve_deck
+def _deck(deck: str | None, cached: bool = True) -> Deck:
+    from quizzer.cards import load_deck
+    from quizzer.demos import REGISTRY
+    from quizzer.paths import cache_dir, resolve_deck
 
-    return load_deck(resolve_deck(deck), known_demos=REGISTRY)
+    return load_deck(resolve_deck(deck), known_demos=REGISTRY,
+                     cache_dir=cache_dir() if cached else None)
 
 
 def _store(db: str | None) -> Store:
     from quizzer.paths import default_db_path
+    from quizzer.store import Store
 
     return Store.open(db if db else default_db_path())
 
@@ -136,6 +140,7 @@ def review(
     line for the answer (empty reveals) and one for the grade.
     """
     from quizzer.review import run_review
+    from quizzer.session import Session, next_due
     from quizzer.ui import screens
 
     the_deck = _deck(deck)
@@ -179,7 +184,7 @@ def due(
     day_start: DayStartOpt = DEFAULT_DAY_START,
 ) -> None:
     """Show what today holds: re-drills, due reviews and new cards."""
-    from quizzer.session import build_queue, summarize_today
+    from quizzer.session import build_queue, next_due, summarize_today
 
     the_deck = _deck(deck)
     day = _today(day_start)
@@ -216,6 +221,7 @@ def _card_json(card: Card, s: State) -> dict[str, Any]:
 @user_errors
 def cards(deck: DeckOpt = None, db: DbOpt = None, json_: JsonOpt = False) -> None:
     """List every card of the deck with its schedule."""
+    from quizzer.scheduler import NEW
     the_deck = _deck(deck)
     with _store(db) as store:
         states = store.states(the_deck.id)
@@ -235,6 +241,7 @@ def show(
     db: DbOpt = None,
 ) -> None:
     """Show one card: question, answer, correction, key points, schedule and history."""
+    from quizzer.scheduler import NEW
     from quizzer.ui import screens
 
     the_deck = _deck(deck)
@@ -256,7 +263,8 @@ def validate(
     """Check a deck: every problem is listed as file:line: field: what is wrong."""
     from quizzer.ui import screens
 
-    screens.validated(_deck(deck_dir))
+    # No cache here: validation reads every file, as a user editing the deck expects.
+    screens.validated(_deck(deck_dir, cached=False))
 
 
 def _print_json(data: Any) -> None:

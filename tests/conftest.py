@@ -15,6 +15,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every data path at tmp_path and clear the variables a user may have set."""
     data = tmp_path / "data"
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("QUIZZER_DB", str(data / "quizzer.db"))
     for var in ("QUIZZER_DECK", "QUIZZER_TODAY", "QUIZZER_DAY_START"):
         monkeypatch.delenv(var, raising=False)

@@ -181,3 +181,10 @@ def test_editing_card_text_keeps_history(tmp_path: Path) -> None:
     card.unlink()
     code, out, _ = invoke("due", "--json", "--deck", str(deck), today="2026-12-02")
     assert json.loads(out)["due"] == 0
+
+
+def test_cli_defaults_match_the_session_defaults() -> None:
+    from quizzer import cli, session
+
+    assert (cli.DEFAULT_DAY_START, cli.DEFAULT_NEW_PER_DAY, cli.DEFAULT_REVIEWS_PER_DAY) == (
+        session.DEFAULT_DAY_START, session.DEFAULT_NEW_PER_DAY, session.DEFAULT_REVIEWS_PER_DAY)
