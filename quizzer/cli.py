@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from quizzer.cards import Card, Deck
     from quizzer.scheduler import State
     from quizzer.store import Store
+    from quizzer.ui.demo import DemoRun
 
 # Kept here rather than imported, so that `--version` and `--help` load nothing else.
 DEFAULT_DAY_START = 4
@@ -162,13 +163,98 @@ def review(
 def _inline_demo(name: str) -> None:
     from quizzer.ui.demo import show_result
 
-    show_result(name, _run_demo(name), plots=True)
+    show_result(_run_demo(name, _demo_cards(None).get(name)), plots=True)
 
 
-def _run_demo(name: str) -> Any:
+def _run_demo(name: str, card: str | None) -> DemoRun:
+    import time
+
     from quizzer.demos import run
+    from quizzer.ui.demo import DemoRun
 
-    return run(name)
+    start = time.perf_counter()
+    result = run(name)
+    return DemoRun(name, card, result, time.perf_counter() - start)
+
+
+def _demo_cards(deck: Deck | None) -> dict[str, str]:
+    """Demo name -> the id of the card that uses it, over the bundled decks and `deck`."""
+    from quizzer.paths import DEFAULT_DECK, EXTRAS_DECK
+
+    owners: dict[str, str] = {}
+    for d in [_deck(EXTRAS_DECK), _deck(DEFAULT_DECK), *([deck] if deck else [])]:
+        owners.update({c.demo: c.id for c in d.cards if c.demo})
+    return owners
+
+
+def _demo_json(run: DemoRun) -> dict[str, Any]:
+    r = run.result
+    return {
+        "name": run.name, "card": run.card, "title": r.title, "sentence": r.sentence,
+        "ok": r.ok, "seconds": round(run.seconds, 4),
+        "claims": [{"claim": c.statement, "value": c.value, "expected": c.expected,
+                    "ok": c.ok} for c in r.claims],
+        "plots": [{"title": p.title, "xlabel": p.xlabel, "ylabel": p.ylabel,
+                   "series": [s.label for s in p.series]} for p in r.plots],
+    }
+
+
+@app.command()
+@user_errors
+def demo(
+    card: Annotated[
+        str | None, typer.Argument(help="A card number or id, or a demo name.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Run every registered demo.")] = False,
+    no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw plots.")] = False,
+    json_: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Run a card's NumPy demo: its checked claims, measured values and plots.
+
+    Exits with status 1 if any claim fails. With --all, runs every demo and shows the
+    claims held and the time each took.
+    """
+    from quizzer.demos import REGISTRY
+
+    the_deck = _deck(deck)
+    owners = _demo_cards(the_deck)
+    if all_ == (card is not None):
+        raise QuizzerError("give either a CARD (number, id or demo name) or --all")
+    if all_:
+        runs = [_run_demo(name, owners.get(name)) for name in REGISTRY]
+    else:
+        assert card is not None
+        runs = [_run_demo(*_demo_for(card, the_deck, owners))]
+    if json_:
+        _print_json([_demo_json(r) for r in runs] if all_ else _demo_json(runs[0]))
+    else:
+        from quizzer.ui.demo import show_all, show_result
+
+        if all_:
+            show_all(runs)
+        else:
+            show_result(runs[0], plots=not no_plot)
+    if not all(r.result.ok for r in runs):
+        raise typer.Exit(1)
+
+
+def _demo_for(ref: str, deck: Deck, owners: dict[str, str]) -> tuple[str, str | None]:
+    """Resolve a demo name, or a card number or id in `deck` or the extras deck."""
+    from quizzer.demos import REGISTRY
+    from quizzer.paths import EXTRAS_DECK
+
+    if ref in REGISTRY:
+        return ref, owners.get(ref)
+    try:
+        found = deck.find(ref)
+    except QuizzerError:
+        if ref.isdigit():
+            raise
+        found = _deck(EXTRAS_DECK).find(ref)  # extras are found by id only
+    if not found.demo:
+        raise QuizzerError(f"card {found.id!r} has no demo; add `demo:` to its YAML file")
+    return found.demo, found.id
 
 
 @app.command()

@@ -1,0 +1,101 @@
+"""`quizzer demo`, `demo --all`, and `d` in a review session."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quizzer import demos
+from quizzer.cli import app
+from quizzer.demos.result import DemoResult, below
+
+runner = CliRunner()
+
+
+def invoke(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=input,
+                           env={"QUIZZER_TODAY": "2026-12-01", "COLUMNS": "100"})
+    assert "Traceback" not in result.output + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("ref", ["9", "swish", "activation-minima"])
+def test_demo_by_number_id_or_name(ref: str) -> None:
+    code, out, _ = invoke("demo", ref, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["name"] == "activation-minima" and data["card"] == "swish"
+    assert {"name", "card", "title", "claims", "seconds"} <= data.keys()
+    assert all({"claim", "value", "expected", "ok"} <= c.keys() for c in data["claims"])
+    assert all(c["ok"] for c in data["claims"])
+
+
+def test_demo_shows_claims_and_a_plot() -> None:
+    code, out, _ = invoke("demo", "3")
+    assert code == 0 and "✔" in out and "claims hold" in out
+    assert "┤" in out  # the plot's axis
+    code, out, _ = invoke("demo", "3", "--no-plot")
+    assert code == 0 and "┤" not in out
+
+
+def test_extras_demo_by_card_id() -> None:
+    code, out, _ = invoke("demo", "clipping-how", "--json")
+    assert code == 0 and json.loads(out)["name"] == "gradient-clipping"
+
+
+def test_demo_all_lists_every_registered_demo() -> None:
+    code, out, _ = invoke("demo", "--all", "--json")
+    assert code == 0
+    runs = json.loads(out)
+    assert [r["name"] for r in runs] == list(demos.REGISTRY)
+    assert all(r["card"] for r in runs)  # every demo backs a shipped card
+
+
+def test_unknown_card_is_a_clear_error() -> None:
+    code, out, err = invoke("demo", "no-such-card")
+    assert code == 1 and out == "" and "no-such-card" in err and err.count("\n") == 1
+    code, _, err = invoke("demo")
+    assert code == 1 and "--all" in err
+
+
+@pytest.fixture
+def failing_demo(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A real demo module whose one claim does not hold, registered like any other."""
+    module = types.ModuleType("quizzer.demos.zz_failing")
+
+    def run(rng: object) -> DemoResult:
+        return DemoResult("Fails", "A claim that does not hold.",
+                          [below("one is below zero", 1.0, 0.0)])
+
+    module.run = run  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "quizzer.demos.zz_failing", module)
+    monkeypatch.setitem(demos.REGISTRY, "zz-failing", "zz_failing")
+    return "zz-failing"
+
+
+def test_a_failing_claim_exits_1(failing_demo: str) -> None:
+    code, out, _ = invoke("demo", failing_demo)
+    assert code == 1 and "✘" in out
+    code, out, _ = invoke("demo", "--all", "--json")
+    assert code == 1
+    assert [r["ok"] for r in json.loads(out) if r["name"] == failing_demo] == [False]
+
+
+def test_d_runs_the_demo_inside_review_then_grades() -> None:
+    code, out, _ = invoke("review", input="\nd\n5\nq\n")
+    assert code == 0 and "claims hold" in out and "Cards reviewed  1" in out
+
+
+def test_a_deck_cannot_name_an_unregistered_module(tmp_path: Path) -> None:
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    (deck / "deck.yaml").write_text("id: d\ntitle: T\nsections: [S]\n")
+    (deck / "c.yaml").write_text(
+        "id: c\nnumber: 1\nsection: S\nquestion: Q?\nanswer: A.\ndemo: q01-overfitting\n")
+    code, _, err = invoke("review", "--deck", str(deck))
+    assert code == 1 and "c.yaml:6: demo: 'q01-overfitting' is not a known demo" in err
