@@ -107,10 +107,13 @@ def run(rng: np.random.Generator) -> DemoResult:
     alpha_mean, alpha_std = _stack(x, lecun, _selu, drop=lambda a: _alpha_dropout(rng, a))
 
     claims = [
-        close("λ from the fixed-point equations", lam, SELU_LAMBDA, 1e-12),
-        close("α from the fixed-point equations", alpha, SELU_ALPHA, 1e-12),
-        close("SELU λ", SELU_LAMBDA, 1.0507009873554805, 0.0),
-        close("SELU α (not just 1.67)", SELU_ALPHA, 1.6732632423543772, 0.0),
+        close("SELU λ, derived from the fixed-point equations", lam, 1.0507009873554805, 1e-12),
+        close(
+            "SELU α, derived from the fixed-point equations (not just 1.67)",
+            alpha,
+            1.6732632423543772,
+            1e-12,
+        ),
         close("SELU's lower limit −λα", -SELU_LAMBDA * SELU_ALPHA, -1.7580993408, 1e-10),
         below("SELU + LeCun normal, layer 100: |mean|", abs(selu_mean[-1]), 0.1),
         between("SELU + LeCun normal, layer 100: std", selu_std[-1], 0.85, 1.15),
