@@ -100,8 +100,8 @@ def run(rng: np.random.Generator) -> DemoResult:
             rand_losses[-1] / const_losses[-1],
             0.5,
         ),
-        close("He-normal std for fan_in 784: √(2/784)", he_std, 0.0505076, 1e-7),
-        close("LeCun-normal std for fan_in 784: √(1/784)", lecun_std, 0.0357143, 1e-7),
+        close("He-normal std for fan_in 784: √(2/784)", he_std, 0.0505076, 5e-8),
+        close("LeCun-normal std for fan_in 784: √(1/784)", lecun_std, 0.0357143, 5e-8),
         close(
             "variance of U(−r, r) with r = √(3σ²), relative to σ² (He, fan_in 784)",
             uniform_var / he_std**2,

@@ -116,12 +116,12 @@ def run(rng: np.random.Generator) -> DemoResult:
         if name != "ReLU"
     ]
     claims += [
-        close("E[ReLU(z)], z ~ N(0,1): 1/√(2π)", means["ReLU"], 0.398942, 1e-6),
+        close("E[ReLU(z)], z ~ N(0,1): 1/√(2π)", means["ReLU"], 0.398942, 5e-7),
         close(
             "E[ReLU(z)] equals 1/√(2π) to 1e-9", means["ReLU"], 1.0 / math.sqrt(2 * math.pi), 1e-9
         ),
-        close("E[leaky ReLU 0.2 (z)]: 0.8/√(2π)", means["leaky"], 0.319154, 1e-6),
-        close("E[ELU(z)]", means["ELU"], 0.160521, 1e-6),
+        close("E[leaky ReLU 0.2 (z)]: 0.8/√(2π)", means["leaky"], 0.319154, 5e-7),
+        close("E[ELU(z)]", means["ELU"], 0.160521, 5e-7),
         close("E[SELU(z)]: zero by design", means["SELU"], 0.0, 1e-6),
         holds(
             "E[ReLU] > E[leaky ReLU] > E[ELU] > |E[SELU]|",

@@ -114,7 +114,7 @@ def run(rng: np.random.Generator) -> DemoResult:
             1.6732632423543772,
             1e-12,
         ),
-        close("SELU's lower limit −λα", -SELU_LAMBDA * SELU_ALPHA, -1.7580993408, 1e-10),
+        close("SELU's lower limit −λα", -SELU_LAMBDA * SELU_ALPHA, -1.7580993408, 5e-11),
         below("SELU + LeCun normal, layer 100: |mean|", abs(selu_mean[-1]), 0.1),
         between("SELU + LeCun normal, layer 100: std", selu_std[-1], 0.85, 1.15),
         below("ELU + LeCun normal, layer 100: std (it fades)", elu_std[-1], 0.1),
