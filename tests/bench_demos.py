@@ -1,14 +1,17 @@
 """Benchmark: the median run time of every registered demo.
 
-Run as `python tests/bench_demos.py [--runs R] [--seed S] [names...]`. It prints one
-line per demo (median over R runs, after one warm-up run) and the total of the medians.
-It asserts nothing; a demo whose module is missing or that raises is reported and
-skipped.
+Run as `python tests/bench_demos.py [--runs R] [--seed S] [--blas-threads N] [names...]`.
+It prints one line per demo (median over R runs, after one warm-up run) and the total of
+the medians. It asserts nothing; a demo whose module is missing or that raises is
+reported and skipped. `--blas-threads 1` sets OPENBLAS_NUM_THREADS (and the OpenMP/MKL
+equivalents) before numpy is imported, to compare against multithreaded BLAS, which
+slows small matrix products badly when another process keeps a core busy.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -35,7 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="demo names (default: all registered)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per demo")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--blas-threads", type=int, default=None, help="BLAS threads (default: environment's)"
+    )
     args = parser.parse_args(argv)
+    if args.blas_threads is not None:
+        if "numpy" in sys.modules:
+            print("warning: numpy already imported; --blas-threads has no effect")
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.blas_threads)
 
     names = args.names or list(REGISTRY)
     width = max(len(n) for n in names)
