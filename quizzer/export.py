@@ -1,0 +1,803 @@
+"""The Markdown study summary: the deck, its demos' evidence and the student's progress.
+
+Rule 1: `build_summary` turns core types into one Markdown string. Running demos, writing
+figures and reporting progress are callables passed in, so this module imports no numpy,
+matplotlib or rich, and a demo that raises becomes "demo failed: ..." in the text.
+Rule 2: card text is text. Questions, demo output, typed answers and deck metadata are
+fully escaped; answers, corrections and key points keep their Markdown (emphasis, code
+spans, lists) but every `<`, `&`, `[`, `]`, `|`, `#`, `~` and `$` outside a code span is
+backslash-escaped, so no raw HTML, link, heading, table or fence can come from a card.
+Rule 3: the same database, deck and review day give the same bytes: stable order, no
+clock, explicit GitHub-style heading slugs (no inline HTML anchors).
+
+Choices the command leaves open:
+- "Weakest": a reviewed card is weak when its ease is below the starting 2.50, it has
+  lapsed, or its last grade (re-drills included) was below 3. Weakest first means lowest
+  ease, then most lapses, then lowest last grade, then card number. With
+  `--order weakest` each deck becomes one flat list of cards in that order (each card
+  names its section); cards never reviewed come last, in number order.
+- Extras (`--include-extras`) follow the main deck as their own part: cards labelled E1,
+  E2, ... under headings "Extra questions: <section>". Sections without cards are left out.
+- Standard output (`-o -`) gets no figures (there is no folder to put them next to); the
+  summary says so in one line. To a file, figures go to `<stem>_assets/<demo>-<i>.png`.
+- Code spans are only recognised when they open and close on one line; other backticks
+  are escaped, so the parser can never see a code span that the escaper did not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sys
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Literal, TextIO
+from urllib.parse import quote
+
+from quizzer.cards import Card, Deck
+from quizzer.demos.result import DemoResult, Plot
+from quizzer.errors import QuizzerError
+from quizzer.scheduler import GRADE_MEANINGS, NEW, PASS, START_EASE, State
+from quizzer.session import LogEntry, Review, summarize_today
+
+Order = Literal["chapter", "weakest"]
+ORDERS: tuple[Order, ...] = ("chapter", "weakest")
+MATURE_DAYS = 21  # an interval of at least this many days makes a card mature, as in Anki
+RETENTION_DAYS = 30
+FORECAST_DAYS = 7
+DEFAULT_OUTPUT = "study-summary.md"
+ASSETS_SUFFIX = "_assets"
+
+DemoRunner = Callable[[str], DemoResult]
+"""Runs the demo of that name and returns its result (quizzer.demos.run)."""
+FigureWriter = Callable[[Plot, str], str]
+"""Writes a plot under a file name and returns the link to it, relative to the Markdown."""
+ProgressFn = Callable[[int, int, str], None]
+"""Called with (steps done, steps in all, what runs now) while demos and figures are made."""
+PlotSaver = Callable[[Plot, Path], None]
+"""Draws a plot into a PNG file (quizzer.figures.save_plot)."""
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class DeckData:
+    """One deck with the student's data for it: stored states and its review log."""
+
+    deck: Deck
+    states: Mapping[str, State]
+    history: Sequence[Review]  # oldest first, as Store.history(deck.id) returns it
+    extras: bool = False  # the extras deck: cards are labelled E1, E2, ... in their own part
+
+    @property
+    def prefix(self) -> str:
+        return "E" if self.extras else "Q"
+
+
+# -- escaping --------------------------------------------------------------------------
+
+# Characters that mean something to CommonMark, GFM tables and strikethrough, or GitHub
+# math, wherever they stand in a line. "<" and "&" followed by a space start no tag,
+# autolink or entity, so "< 0.005" stays readable.
+_TEXT_SPECIAL = frozenset("\\`*_[]<&#|~$")
+_SAFE_BEFORE_SPACE = frozenset("<&")
+# At the start of a paragraph, these open a list, a block quote or a setext underline.
+_BLOCK_START = re.compile(r"^([-+=>]|\d{1,9}(?=[.)]))")
+# Outside code spans in card Markdown: raw HTML and entities, links and images,
+# headings, table pipes, tilde fences and strikethrough, math.
+_MARKDOWN_SPECIAL = frozenset("<&[]|#~$")
+_SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _needs_escape(line: str, i: int, special: frozenset[str]) -> bool:
+    ch = line[i]
+    if ch not in special:
+        return False
+    return ch not in _SAFE_BEFORE_SPACE or not (i + 1 < len(line) and line[i + 1].isspace())
+
+
+def escape_text(text: str, *, block: bool = False) -> str:
+    """Plain text as one line of inline Markdown that renders as exactly that text.
+
+    Whitespace runs (newlines included) become one space, so the result is safe in a
+    heading, a table cell (pipes are escaped) or a link's text. `block=True` also escapes
+    what would start a list, quote or underline, for text that begins a paragraph.
+    """
+    line = " ".join(text.split())
+    out = "".join("\\" + ch if _needs_escape(line, i, _TEXT_SPECIAL) else ch
+                  for i, ch in enumerate(line))
+    match = _BLOCK_START.match(out) if block else None
+    if match:
+        if match.group(1)[0].isdigit():
+            end = match.end()
+            out = out[:end] + "\\" + out[end:]
+        else:
+            out = "\\" + out
+    return out
+
+
+def _run_length(line: str, start: int) -> int:
+    end = start
+    while end < len(line) and line[end] == "`":
+        end += 1
+    return end - start
+
+
+def _closing_run(line: str, start: int, length: int) -> int | None:
+    """Where the backtick run closing a code span of `length` opening before `start` begins.
+
+    As in CommonMark, backslashes do not escape backticks inside a code span, so every
+    maximal run counts.
+    """
+    i = start
+    while i < len(line):
+        if line[i] == "`":
+            n = _run_length(line, i)
+            if n == length:
+                return i
+            i += n
+        else:
+            i += 1
+    return None
+
+
+def _escape_markdown_line(line: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\" and i + 1 < len(line) and line[i + 1] in _ASCII_PUNCT:
+            out.append(line[i : i + 2])  # already escaped: keep the pair
+            i += 2
+        elif ch == "`":
+            n = _run_length(line, i)
+            close = _closing_run(line, i + n, n)
+            if close is None:
+                out.append("\\`" * n)  # no closer on this line: literal backticks
+                i += n
+            else:
+                out.append(line[i : close + n])  # a code span, verbatim
+                i = close + n
+        elif _needs_escape(line, i, _MARKDOWN_SPECIAL):
+            out.append("\\" + ch)
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def escape_markdown(text: str) -> str:
+    """Card Markdown with its emphasis, code spans and lists kept but nothing dangerous.
+
+    See the module docstring for what is escaped. The result has no trailing spaces and
+    can be indented or prefixed with "> " line by line.
+    """
+    lines = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n"):
+        line = raw.rstrip()
+        if _SETEXT_UNDERLINE.match(line):
+            # A line of "=" or "-" would turn the paragraph above it into a heading.
+            stripped = line.lstrip()
+            line = line[: len(line) - len(stripped)] + "\\" + stripped
+        lines.append(_escape_markdown_line(line))
+    return "\n".join(lines)
+
+
+def _prefixed(text: str, first: str, rest: str) -> str:
+    """Prefix the first line with `first` and the others with `rest` (no trailing spaces)."""
+    out = []
+    for i, line in enumerate(text.split("\n")):
+        prefix = first if i == 0 else rest
+        out.append((prefix + line).rstrip() if line else prefix.rstrip())
+    return "\n".join(out)
+
+
+# -- anchors ---------------------------------------------------------------------------
+
+
+def github_slug(text: str) -> str:
+    """The anchor GitHub gives a heading with this rendered text (github-slugger's rule).
+
+    Lowercase; drop everything but letters, marks, decimal digits, connector punctuation
+    ("_"), "-" and spaces (Ruby's `[^\\p{Word}\\- ]`); each space becomes "-".
+    """
+    kept = []
+    for ch in text.lower():
+        cat = unicodedata.category(ch)
+        if ch in " -" or cat[0] in "LM" or cat in ("Nd", "Pc"):
+            kept.append(ch)
+    return "".join(kept).replace(" ", "-")
+
+
+@dataclass
+class Slugger:
+    """Unique slugs in document order, numbered "-1", "-2", ... on repeats, as GitHub does."""
+
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def slug(self, text: str) -> str:
+        base = result = github_slug(text)
+        while result in self.seen:
+            self.seen[base] += 1
+            result = f"{base}-{self.seen[base]}"
+        self.seen[result] = 0
+        return result
+
+
+# -- what the history says -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card with the student's data for it."""
+
+    card: Card
+    label: str  # "Q2", "E1"
+    section_title: str
+    state: State
+    reviews: tuple[Review, ...]  # oldest first
+
+    @property
+    def reviewed(self) -> bool:
+        return not self.state.is_new
+
+    @property
+    def last(self) -> Review | None:
+        return self.reviews[-1] if self.reviews else None
+
+    @property
+    def last_answer(self) -> Review | None:
+        for r in reversed(self.reviews):
+            if r.answer.strip():
+                return r
+        return None
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label}. {' '.join(self.card.question.split())}"
+
+    def weaknesses(self) -> list[str]:
+        """Why the card counts as weak; empty for a strong or never-reviewed card."""
+        if not self.reviewed:
+            return []
+        why = []
+        if self.state.ease < START_EASE:
+            why.append(f"ease {_ease(self.state.ease)} < {_ease(START_EASE)}")
+        if self.state.lapses:
+            why.append(_plural(self.state.lapses, "lapse"))
+        last = self.last
+        if last is not None and last.grade < PASS:
+            why.append(f"last grade {last.grade}")
+        return why
+
+    def weakness_key(self) -> tuple[int, int, int, int]:
+        last = self.last
+        last_grade = last.grade if last is not None else max(GRADE_MEANINGS) + 1
+        return (self.state.ease, -self.state.lapses, last_grade, self.card.number)
+
+
+def _ease(hundredths: int) -> str:
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _views(part: DeckData) -> list[CardView]:
+    by_card: dict[str, list[Review]] = {}
+    for r in part.history:
+        by_card.setdefault(r.card_id, []).append(r)
+    return [
+        CardView(c, f"{part.prefix}{c.number}", c.section, part.states.get(c.id, NEW),
+                 tuple(by_card.get(c.id, ())))
+        for c in part.deck.cards
+    ]
+
+
+def weakest_first(views: Sequence[CardView]) -> list[CardView]:
+    """Reviewed cards by weakness (lowest ease, most lapses, lowest last grade), then new ones."""
+    reviewed = sorted((v for v in views if v.reviewed), key=CardView.weakness_key)
+    return reviewed + [v for v in views if not v.reviewed]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The numbers of the progress section for one deck."""
+
+    cards: int
+    new: int
+    young: int
+    mature: int
+    redrill: int
+    reviews: int
+    graded_today: int
+    retained: int
+    retention_base: int
+    forecast: tuple[int, ...]  # due on today (overdue included), today+1, ...
+
+
+def overview(part: DeckData, today: date) -> Overview:
+    """Counts by state, today's re-drill, reviews, 30-day retention and the 7-day forecast.
+
+    Only cards that are in the deck count; rows of cards since removed are ignored.
+    """
+    ids = {c.id for c in part.deck.cards}
+    states = [part.states.get(cid, NEW) for cid in sorted(ids)]
+    new = sum(1 for s in states if s.is_new)
+    young = sum(1 for s in states if not s.is_new and s.interval < MATURE_DAYS)
+    mature = len(states) - new - young
+    history = [r for r in part.history if r.card_id in ids]
+    log = [LogEntry(r.card_id, r.grade, r.kind, r.before.is_new) for r in history
+           if r.day == today]
+    counts = summarize_today(log)
+    start = today - timedelta(days=RETENTION_DAYS)
+    deciding = [r for r in history
+                if r.kind == "schedule" and not r.before.is_new and start < r.day <= today]
+    retained = sum(1 for r in deciding if r.grade >= PASS)
+    forecast = [0] * FORECAST_DAYS
+    for s in states:
+        if s.due is not None:
+            offset = max(0, (s.due - today).days)
+            if offset < FORECAST_DAYS:
+                forecast[offset] += 1
+    return Overview(
+        cards=len(states), new=new, young=young, mature=mature, redrill=len(counts.redrill),
+        reviews=len(history), graded_today=counts.new_done + counts.reviews_done,
+        retained=retained, retention_base=len(deciding), forecast=tuple(forecast),
+    )
+
+
+# -- the document ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Heading:
+    level: int
+    text: str  # plain text; escaped when written
+    slug: str
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A run of cards under one heading: a section, or a whole deck in weakest order."""
+
+    heading: _Heading
+    views: tuple[CardView, ...]
+    show_section: bool
+
+
+@dataclass
+class _Outline:
+    """Every heading in document order, so links can point forward to any of them."""
+
+    title: _Heading
+    contents: _Heading
+    progress: _Heading
+    weakest: _Heading
+    groups: list[tuple[DeckData, list[_Group]]]
+    cards: dict[tuple[str, str], _Heading]  # (deck id, card id) -> heading
+
+
+def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: Order) -> _Outline:
+    slugger = Slugger()
+
+    def heading(level: int, text: str) -> _Heading:
+        text = " ".join(text.split())  # the text as rendered, which GitHub slugs
+        return _Heading(level, text, slugger.slug(text))
+
+    main = parts[0].deck
+    title = heading(1, f"Study summary: {main.meta.title}")
+    contents = heading(2, "Contents")
+    progress = heading(2, "Progress")
+    weakest = heading(2, "Weakest cards")
+    groups: list[tuple[DeckData, list[_Group]]] = []
+    cards: dict[tuple[str, str], _Heading] = {}
+    for part, part_views in zip(parts, views, strict=True):
+        part_groups: list[_Group] = []
+        if order == "weakest":
+            name = "Extra questions, weakest first" if part.extras else "Cards, weakest first"
+            part_groups.append(_Group(heading(2, name), tuple(weakest_first(part_views)), True))
+        else:
+            for section in part.deck.meta.sections:
+                in_section = tuple(v for v in part_views if v.card.section == section)
+                if in_section:
+                    name = f"Extra questions: {section}" if part.extras else section
+                    part_groups.append(_Group(heading(2, name), in_section, False))
+        for group in part_groups:
+            for v in group.views:
+                cards[(part.deck.id, v.card.id)] = heading(3, v.heading)
+        groups.append((part, part_groups))
+    return _Outline(title, contents, progress, weakest, groups, cards)
+
+
+def _h(heading: _Heading) -> str:
+    return f"{'#' * heading.level} {escape_text(heading.text)}"
+
+
+def _link(heading: _Heading) -> str:
+    return f"[{escape_text(heading.text)}](#{heading.slug})"
+
+
+def _table(header: Sequence[str], align: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GFM table; every cell must already be escaped (escape_text escapes pipes)."""
+    marks = {"l": "---", "r": "---:", "c": ":-:"}
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _source_line(deck: Deck) -> str | None:
+    src = deck.meta.source
+    if src is None:
+        return None
+    book = f"*{escape_text(src.book)}*"
+    if src.edition:
+        edition = escape_text(src.edition)
+        book += f", {edition}" if "edition" in src.edition.lower() else f", {edition} edition"
+    if src.author:
+        book += f", by {escape_text(src.author)}"
+    bits = [book]
+    if src.chapter is not None:
+        chapter = f"Chapter {escape_text(str(src.chapter))}"
+        if src.chapter_title:
+            chapter += f", “{escape_text(src.chapter_title)}”"
+        bits.append(chapter)
+    if src.lecture:
+        bits.append(escape_text(src.lecture))
+    return "**Source:** " + ". ".join(bits) + "."
+
+
+def _day_label(day: date, today: date) -> str:
+    if day == today:
+        tag = "today"
+    elif day == today + timedelta(days=1):
+        tag = "tomorrow"
+    else:
+        tag = _WEEKDAYS[day.weekday()]
+    return f"{day.isoformat()} ({tag})"
+
+
+def _progress_section(parts: Sequence[DeckData], today: date) -> list[str]:
+    stats = [overview(p, today) for p in parts]
+    header = ["", *(f"`{p.deck.id}`" for p in parts)]
+    align = ["l", *("r" for _ in parts)]
+
+    def row(label: str, values: Iterator[str]) -> list[str]:
+        return [label, *values]
+
+    def retention(o: Overview) -> str:
+        if not o.retention_base:
+            return "–"
+        return f"{100 * o.retained / o.retention_base:.1f}% ({o.retained}/{o.retention_base})"
+
+    rows = [
+        row("Cards", (str(o.cards) for o in stats)),
+        row("New (never reviewed)", (str(o.new) for o in stats)),
+        row(f"Young (interval < {MATURE_DAYS} days)", (str(o.young) for o in stats)),
+        row(f"Mature (interval ≥ {MATURE_DAYS} days)", (str(o.mature) for o in stats)),
+        row("In today's re-drill", (str(o.redrill) for o in stats)),
+        row("Reviews done, all time (re-drills included)", (str(o.reviews) for o in stats)),
+        row("Cards graded today", (str(o.graded_today) for o in stats)),
+        row(f"Retention, last {RETENTION_DAYS} days", (retention(o) for o in stats)),
+    ]
+    first = today - timedelta(days=RETENTION_DAYS - 1)
+    forecast_rows = [
+        [_day_label(today + timedelta(days=i), today), *(str(o.forecast[i]) for o in stats)]
+        for i in range(FORECAST_DAYS)
+    ]
+    return [
+        _table(header, align, rows),
+        f"Retention is the share of deciding grades (the first grade of a card on a review "
+        f"day, not re-drills) of 3 or more, among reviews of cards already learned, given "
+        f"from {first.isoformat()} to {today.isoformat()}. Young and mature count cards by "
+        f"their current interval.",
+        f"**Forecast:** reviews due on each of the next {FORECAST_DAYS} days. Overdue cards "
+        f"count on today; new cards are not counted.",
+        _table(["Day", *header[1:]], align, forecast_rows),
+    ]
+
+
+def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
+                     views: Sequence[list[CardView]]) -> list[str]:
+    intro = (
+        f"A reviewed card is listed when its ease is below the starting "
+        f"{_ease(START_EASE)} (every grade of 3 lowers it by 0.14), when it has lapsed "
+        f"(forgotten after being learned), or when its last grade, re-drills included, was "
+        f"below {PASS}. Weakest first: lowest ease, then most lapses, then lowest last grade."
+    )
+    weak = [(i, part, v) for i, (part, pv) in enumerate(zip(parts, views, strict=True))
+            for v in pv if v.weaknesses()]
+    if not weak:
+        reviewed = any(v.reviewed for pv in views for v in pv)
+        none = ("No card is weak: every reviewed card has an ease of at least "
+                f"{_ease(START_EASE)}, no lapses and a last grade of {PASS} or more."
+                if reviewed else "No card has been reviewed yet.")
+        return [intro, none]
+    weak.sort(key=lambda item: (item[2].weakness_key(), item[0]))
+    rows = []
+    for _, part, v in weak:
+        last = v.last
+        rows.append([
+            _link(outline.cards[(part.deck.id, v.card.id)]),
+            _ease(v.state.ease),
+            str(v.state.lapses),
+            str(last.grade) if last else "–",
+            escape_text("; ".join(v.weaknesses())),
+        ])
+    return [intro, _table(["Card", "Ease", "Lapses", "Last grade", "Why"],
+                          ["l", "r", "r", "r", "l"], rows)]
+
+
+def _contents(outline: _Outline) -> str:
+    lines = [f"- {_link(outline.progress)}", f"- {_link(outline.weakest)}"]
+    for part, groups in outline.groups:
+        for group in groups:
+            lines.append(f"- {_link(group.heading)}")
+            for v in group.views:
+                lines.append(f"  - {_link(outline.cards[(part.deck.id, v.card.id)])}")
+    return "\n".join(lines)
+
+
+@dataclass
+class _Demos:
+    """Runs each demo once, writes its figures, and remembers the Markdown for it."""
+
+    run: DemoRunner | None
+    write_figure: FigureWriter | None
+    progress: ProgressFn
+    total: int
+    done: int = 0
+    blocks: dict[str, list[str]] = field(default_factory=dict)
+
+    def block(self, name: str) -> list[str]:
+        if name not in self.blocks:
+            self.blocks[name] = self._make(name)
+        return self.blocks[name]
+
+    def _make(self, name: str) -> list[str]:
+        head = f"**Demo `{name}`:**"
+        if self.run is None:
+            return [f"{head} not run for this summary (`--no-demos`)."]
+        self.progress(self.done, self.total, f"demo {name}")
+        try:
+            result = self.run(name)
+        except Exception as exc:  # a broken demo must not take the summary down with it
+            self.done += 1
+            return [f"{head} demo failed: {escape_text(_error(exc))}"]
+        out = [f"{head} {escape_text(result.title)}. {escape_text(result.sentence)}"]
+        if result.claims:
+            failing = sum(1 for c in result.claims if not c.ok)
+            verdict = (f"All {_plural(len(result.claims), 'claim')} hold." if not failing
+                       else f"{failing} of {_plural(len(result.claims), 'claim')} fail.")
+            rows = [["✔" if c.ok else "✘", escape_text(c.statement),
+                     escape_text(_value(c.value, c.value_text, c.expected)),
+                     escape_text(c.expected)] for c in result.claims]
+            out.append(verdict)
+            out.append(_table(["Holds", "Claim", "Measured", "Expected"],
+                              ["c", "l", "r", "l"], rows))
+        if self.write_figure is not None:
+            for i, plot in enumerate(result.plots, start=1):
+                self.progress(self.done, self.total, f"figure {i} of {name}")
+                try:
+                    link = self.write_figure(plot, f"{name}-{i}.png")
+                except Exception as exc:
+                    out.append(f"Figure {i} failed: {escape_text(_error(exc))}")
+                    continue
+                out.append(f"![{escape_text(plot.title)}]({link})")
+        self.done += 1
+        return out
+
+
+def _error(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _value(value: float, text: str, expected: str) -> str:
+    if expected == "true":  # a yes/no claim stores 1.0 or 0.0
+        return "true" if value else "false"
+    return text
+
+
+def _card_block(v: CardView, heading: _Heading, show_section: bool, today: date,
+                demos: _Demos) -> list[str]:
+    card = v.card
+    out = [_h(heading)]
+    about = []
+    if show_section:
+        about.append(f"**Section:** {escape_text(v.section_title)}")
+    if card.pages:
+        pages = ", ".join(str(p) for p in card.pages)
+        about.append(f"**{'Pages' if len(card.pages) > 1 else 'Page'}:** {pages}")
+    if about:
+        out.append(" · ".join(about))
+    out += ["**Reference answer**", escape_markdown(card.answer)]
+    if card.correction:
+        callout = "**Correction:**\n\n" + escape_markdown(card.correction)
+        out.append(_prefixed(callout, "> ", "> "))
+    if card.key_points:
+        out.append("**Key points**")
+        out.append("\n".join(_prefixed(escape_markdown(p), "- ", "  ") for p in card.key_points))
+    if card.demo:
+        out += demos.block(card.demo)
+    out.append(_progress_line(v, today))
+    answer = v.last_answer
+    if answer is not None:
+        kind = ", re-drill" if answer.kind == "drill" else ""
+        out.append(f"**Your last answer** ({answer.day.isoformat()}, graded "
+                   f"{answer.grade}{kind}):")
+        out.append(escape_text(answer.answer, block=True))
+    return out
+
+
+def _progress_line(v: CardView, today: date) -> str:
+    s = v.state
+    if not v.reviewed:
+        return "**Your progress:** not reviewed yet."
+    bits = [_plural(s.repetitions, "repetition"), f"ease {_ease(s.ease)}",
+            _plural(s.lapses, "lapse"), f"interval {_plural(s.interval, 'day')}"]
+    if s.due is not None:
+        when = " (overdue)" if s.due < today else " (today)" if s.due == today else ""
+        bits.append(f"next due {s.due.isoformat()}{when}")
+    last = v.last
+    if last is not None:
+        kind = ", re-drill" if last.kind == "drill" else ""
+        bits.append(f"last grade {last.grade} on {last.day.isoformat()}{kind}")
+    return "**Your progress:** " + " · ".join(bits) + "."
+
+
+def _noop_progress(done: int, total: int, what: str) -> None:
+    return None
+
+
+def build_summary(
+    parts: Sequence[DeckData],
+    today: date,
+    *,
+    order: Order = "chapter",
+    run_demo: DemoRunner | None = None,
+    write_figure: FigureWriter | None = None,
+    progress: ProgressFn | None = None,
+) -> str:
+    """The study summary as Markdown: the main deck first, then any extras part.
+
+    `run_demo` None skips the demos (a fast, text-only summary); `write_figure` None
+    leaves the figures out. Demos run in document order, each once.
+    """
+    if not parts:
+        raise QuizzerError("nothing to export: no deck was given")
+    if order not in ORDERS:
+        raise QuizzerError(f"--order {order!r}: use one of {', '.join(ORDERS)}")
+    views = [_views(p) for p in parts]
+    outline = _outline(parts, views, order)
+    names = []
+    for _, groups in outline.groups:
+        for group in groups:
+            for v in group.views:
+                if v.card.demo and v.card.demo not in names:
+                    names.append(v.card.demo)
+    report = progress or _noop_progress
+    demos = _Demos(run_demo, write_figure, report, total=len(names))
+
+    main = parts[0].deck
+    blocks = [_h(outline.title)]
+    source = _source_line(main)
+    if source:
+        blocks.append(source)
+    decks = ", ".join(f"`{p.deck.id}` ({_plural(len(p.deck.cards), 'card')})" for p in parts)
+    blocks.append(f"**Review day:** {today.isoformat()} · **Decks:** {decks}")
+    if main.meta.description:
+        blocks.append(escape_text(main.meta.description, block=True))
+    if run_demo is None:
+        blocks.append("Demos were not run for this summary (`--no-demos`), so it shows no "
+                      "checked claims and no figures.")
+    elif write_figure is None:
+        blocks.append("Figures are left out: this summary went to standard output, which has "
+                      "no folder for them. Export to a file (`-o FILE`) to get them.")
+    if order == "weakest":
+        blocks.append("Cards are ordered weakest first (see [Weakest cards]"
+                      f"(#{outline.weakest.slug}) for what that means); cards never reviewed "
+                      "come last, in number order.")
+    blocks += [_h(outline.contents), _contents(outline)]
+    blocks += [_h(outline.progress), *_progress_section(parts, today)]
+    blocks += [_h(outline.weakest), *_weakest_section(outline, parts, views)]
+    for part, groups in outline.groups:
+        for group in groups:
+            blocks.append(_h(group.heading))
+            for v in group.views:
+                heading = outline.cards[(part.deck.id, v.card.id)]
+                blocks += _card_block(v, heading, group.show_section, today, demos)
+    if names and run_demo is not None:
+        report(demos.total, demos.total, "done")
+    return "\n\n".join(blocks) + "\n"
+
+
+# -- the files -------------------------------------------------------------------------
+
+
+def assets_dir(output: Path) -> Path:
+    """The folder beside the Markdown that holds its figures."""
+    return output.with_name(output.stem + ASSETS_SUFFIX)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename it over `path`.
+
+    The rename is atomic, so readers see the old file or the new one, never a torn one;
+    if anything fails the old file is left as it was.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _figure_writer(folder: Path, save_plot: PlotSaver) -> FigureWriter:
+    def write(plot: Plot, name: str) -> str:
+        folder.mkdir(exist_ok=True)
+        target = folder / name
+        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            save_plot(plot, tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return f"{quote(folder.name)}/{quote(name)}"
+
+    return write
+
+
+def write_export(
+    output: str | Path,
+    parts: Sequence[DeckData],
+    today: date,
+    *,
+    order: Order = "chapter",
+    run_demo: DemoRunner | None = None,
+    progress: ProgressFn | None = None,
+    save_plot: PlotSaver | None = None,
+    stdout: TextIO | None = None,
+) -> Path | None:
+    """Build the summary and write it to `output`, or to standard output for "-".
+
+    To a file, figures go to `<stem>_assets/` beside it and the Markdown replaces the
+    file atomically once everything is built. Returns the path written, None for "-".
+    """
+    if str(output) == "-":
+        text = build_summary(parts, today, order=order, run_demo=run_demo, progress=progress)
+        (stdout or sys.stdout).write(text)
+        return None
+    path = Path(output)
+    if path.is_dir():
+        raise QuizzerError(f"{path}: is a folder; pass a file name such as {DEFAULT_OUTPUT}")
+    if not path.parent.is_dir():
+        raise QuizzerError(f"{path}: the folder {path.parent} does not exist; create it first")
+    if save_plot is None:
+        from quizzer.figures import save_plot as default_saver
+
+        save_plot = default_saver
+    writer = _figure_writer(assets_dir(path), save_plot) if run_demo is not None else None
+    try:
+        text = build_summary(parts, today, order=order, run_demo=run_demo,
+                             write_figure=writer, progress=progress)
+        _atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise QuizzerError(f"{path}: cannot write the summary ({exc.strerror or exc}); "
+                           "check the path and its permissions") from None
+    return path
