@@ -19,7 +19,7 @@ from quizzer.cards import load_deck
 from quizzer.demos import REGISTRY, run
 from quizzer.export import DeckData, write_export
 from quizzer.paths import EXTRAS_DECK, resolve_deck
-from quizzer.scheduler import NEW, review
+from quizzer.scheduler import NEW, State, review
 from quizzer.session import Event
 from quizzer.store import Store
 
@@ -28,7 +28,7 @@ TODAY = date(2026, 6, 30)
 
 def seed_history(store: Store, deck_id: str, card_ids: list[str]) -> None:
     rng = random.Random(11)
-    states = {}
+    states: dict[str, State] = {}
     for offset in range(60, -1, -1):
         day = TODAY - timedelta(days=offset)
         for cid in card_ids:
