@@ -54,7 +54,7 @@ class DeckMeta(_Model):
     id: Slug
     title: Text
     source: Source | None = None
-    sections: list[Text] = Field(min_length=1)
+    sections: tuple[Text, ...] = Field(min_length=1)
     description: Text | None = None
 
 
@@ -64,12 +64,12 @@ class Card(_Model):
     id: Slug
     number: int = Field(ge=1)
     section: Text
-    pages: list[int] = Field(default_factory=list)
-    tags: list[Slug] = Field(default_factory=list)
+    pages: tuple[Annotated[int, Field(ge=1)], ...] = ()
+    tags: tuple[Slug, ...] = ()
     question: Text
     answer: Text
     correction: Text | None = None
-    key_points: list[Text] = Field(default_factory=list)
+    key_points: tuple[Text, ...] = ()
     demo: Slug | None = None
 
 
@@ -198,8 +198,9 @@ def card_files(deck_dir: Path) -> list[tuple[str, tuple[int, int]]]:
     found = []
     with os.scandir(deck_dir) as entries:
         for entry in entries:
+            # Hidden files (editor backups, macOS "._" files) are not cards.
             if (entry.name.endswith((".yaml", ".yml")) and entry.name != DECK_FILE
-                    and entry.is_file()):
+                    and not entry.name.startswith(".") and entry.is_file()):
                 st = entry.stat()
                 found.append((entry.name, (st.st_size, st.st_mtime_ns)))
     return sorted(found)
