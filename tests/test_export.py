@@ -643,3 +643,14 @@ def test_importing_the_export_pulls_in_no_heavy_library() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_progress_bar_is_silent_when_stderr_is_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from quizzer.ui.progress import progress_bar
+
+    with progress_bar() as update:
+        update(0, 2, "demo x")
+        update(2, 2, "done")
+    assert capsys.readouterr().err == ""

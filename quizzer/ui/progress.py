@@ -10,7 +10,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from quizzer.ui.console import err
 
@@ -23,21 +30,35 @@ def _silent(done: int, total: int, what: str) -> None:
 
 @contextmanager
 def progress_bar(title: str = "Exporting") -> Iterator[ProgressFn]:
-    """Yield a callback `(done, total, what)` that moves a bar on stderr."""
+    """Yield a callback `(done, total, what)` that moves a bar on stderr.
+
+    The bar appears on the first call, so work that reports nothing (an export
+    without demos) shows no bar at all.
+    """
     if not sys.stderr.isatty():
         yield _silent
         return
-    columns = (
-        TextColumn("[bold]{task.fields[title]}[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}", markup=False),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err(), transient=True) as bar:
-        task = bar.add_task("", total=None, title=title)
+    bar: Progress | None = None
+    task: TaskID | None = None
 
-        def update(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=total, description=what)
+    def update(done: int, total: int, what: str) -> None:
+        nonlocal bar, task
+        if bar is None or task is None:
+            bar = Progress(
+                TextColumn("[bold]{task.fields[title]}[/]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}", markup=False),
+                TimeElapsedColumn(),
+                console=err(),
+                transient=True,
+            )
+            bar.start()
+            task = bar.add_task("", total=total, title=title)
+        bar.update(task, completed=done, total=total, description=what)
 
+    try:
         yield update
+    finally:
+        if bar is not None:
+            bar.stop()
