@@ -133,7 +133,7 @@ def test_deck_metadata(main: Deck, extras: Deck) -> None:
         "Avoiding Overfitting Through Regularization",
     ]
     for deck in (main, extras):
-        assert deck.meta.sections == sections
+        assert list(deck.meta.sections) == sections
         source = deck.meta.source
         assert source is not None
         assert source.book == "Hands-On Machine Learning with Scikit-Learn, Keras, and TensorFlow"
@@ -190,7 +190,7 @@ def test_every_card_has_key_points_and_tags(cards: dict[str, Card]) -> None:
 
 def test_pages(cards: dict[str, Card]) -> None:
     for cid, card in cards.items():
-        assert card.pages == PAGES.get(cid, []), cid
+        assert list(card.pages) == PAGES.get(cid, []), cid
 
 
 def test_answers_are_transcribed_without_page_prefixes_or_typos(cards: dict[str, Card]) -> None:
