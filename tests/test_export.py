@@ -300,12 +300,12 @@ def test_card_shows_progress_and_last_typed_answer(studied: Store) -> None:
 
 def hostile_deck(tmp_path: Path) -> Deck:
     meta = DeckMeta(id="evil", title="Evil <img src=x onerror=alert(1)> deck",
-                    sections=["Section | with <b>html</b>"],
+                    sections=("Section | with <b>html</b>",),
                     description="<!-- hi --> # not a heading")
     card = Card(id="evil", number=1, section="Section | with <b>html</b>",
                 question=HOSTILE_QUESTION, answer=HOSTILE_ANSWER,
                 correction="<script>x</script>\n\n```\n<b>unclosed fence",
-                key_points=["`a|b` <i>point</i>", "```", "- [ ] <u>task</u>"],
+                key_points=("`a|b` <i>point</i>", "```", "- [ ] <u>task</u>"),
                 demo="overfitting-small-data")
     return Deck(tmp_path, meta, (card,))
 
@@ -442,7 +442,7 @@ def test_github_slugs_follow_githubs_rule() -> None:
 
 
 def small_deck(tmp_path: Path) -> Deck:
-    meta = DeckMeta(id="small", title="Small", sections=["S"])
+    meta = DeckMeta(id="small", title="Small", sections=("S",))
     cards = tuple(Card(id=c, number=i, section="S", question=f"Question {c}?", answer="A.")
                   for i, c in enumerate("abcdef", start=1))
     return Deck(tmp_path, meta, cards)
