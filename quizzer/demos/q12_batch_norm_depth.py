@@ -65,7 +65,7 @@ def run(rng: np.random.Generator) -> DemoResult:
     plot = Plot(
         title="Output std per layer, 50-layer ReLU net",
         xlabel="layer",
-        ylabel="std of the layer's output",
+        ylabel="output std",
         series=series,
         log_y=True,
     )

@@ -94,7 +94,12 @@ def run(rng: np.random.Generator) -> DemoResult:
     )
 
     claims: list[Claim] = [
-        close("Human labels used to train the count model", 0.0, 0.0, 0.0),
+        close(
+            "Training pairs (masked sentence, hidden word) made from 2000 raw, unlabeled sentences",
+            float(len(train)),
+            float(N_TRAIN),
+            0.0,
+        ),
         close(
             "Fraction of training targets that are simply the hidden word of the raw sentence",
             float(from_text),
