@@ -1,9 +1,8 @@
 """Demo for Q13 (transfer learning): reusing pretrained lower layers on a small task.
 
-Task A (2000 labeled samples) and task B (30 labels per split) depend on the same four
-hidden "detectors" of the input. A 10-24-4 network is pretrained on A; its hidden layer
-is then frozen and reused under a new output layer for B, and compared with the same
-architecture trained from scratch on B, over 5 splits.
+Tasks A (2000 labels) and B (30 per split) share four hidden "detectors" of the input.
+A net pretrained on A has its hidden layer frozen under a new head for B, and is compared
+with the same net trained from scratch on B over 5 splits.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Demo for Q14 (unsupervised pretraining): an autoencoder learns features without labels.
 
-2000 unlabeled 100-D points hide one informative direction under isotropic noise. A
-linear autoencoder with a 1-unit code, trained by gradient descent on them, finds that
-direction; a classifier on its code then needs only 10 labels, while the same
-classifier on the raw 100-D inputs does much worse.
+A linear autoencoder trained on 2000 unlabeled 100-D points finds their one informative
+direction; a classifier on its 1-D code then does well from 10 labels, much better than
+the same classifier on the raw inputs.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Demo for Q16 (regularization techniques): early stopping, plus a max-norm check.
 
-Trains a linear model with 56 features (3 useful, 53 weak and irrelevant) on 60 noisy
-samples by full-batch gradient descent. Training MSE keeps falling, but validation MSE
-bottoms out early and then rises as the model fits noise: early stopping keeps the best
-epoch. A last check applies max-norm to a weight matrix.
+Gradient descent on a linear model with 3 useful and 53 weak, irrelevant features (60
+samples): training MSE keeps falling while validation MSE bottoms out early and rises
+as the noise is fitted. A last check applies max-norm to a weight matrix.
 """
 
 from __future__ import annotations

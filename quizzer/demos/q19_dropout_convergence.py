@@ -1,9 +1,8 @@
 """Demo for Q19 (disadvantages of dropout): dropout slows convergence and can underfit.
 
-Trains the same 8-64-1 ReLU network with Adam on the same regression task, with dropout
-rates 0, 0.5 and 0.9 on the hidden layer, and tracks the training MSE measured with
-dropout off. Rate 0.5 needs several times the steps to reach the target; rate 0.9
-underfits.
+Trains one 8-64-1 ReLU network with Adam and hidden-layer dropout at rates 0, 0.5, 0.9,
+tracking the training MSE with dropout off: rate 0.5 needs several times the steps to
+reach the target, and rate 0.9 underfits.
 """
 
 from __future__ import annotations
