@@ -353,6 +353,56 @@ def validate(
     screens.validated(_deck(deck_dir, cached=False))
 
 
+@app.command()
+@user_errors
+def export(
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="The Markdown file to write; - for stdout.")
+    ] = "study-summary.md",
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+    include_extras: Annotated[
+        bool, typer.Option("--include-extras", help="Append the ch11-extras deck.")
+    ] = False,
+    order: Annotated[
+        str, typer.Option("--order", help="chapter, or weakest (weakest cards first).")
+    ] = "chapter",
+    no_demos: Annotated[
+        bool, typer.Option("--no-demos", help="Skip running demos: a fast text-only summary.")
+    ] = False,
+    day_start: DayStartOpt = DEFAULT_DAY_START,
+) -> None:
+    """Write a Markdown study summary: every answer, correction, key point, the demos'
+    evidence with figures, and your own progress and weakest cards.
+
+    Figures go to an assets folder next to the file. An existing file is replaced only
+    by a complete new one.
+    """
+    from quizzer.export import ORDERS, DeckData, write_export
+    from quizzer.paths import EXTRAS_DECK
+    from quizzer.ui.progress import progress_bar
+
+    if order not in ORDERS:
+        raise QuizzerError(f"--order {order!r}: use one of {', '.join(ORDERS)}")
+    decks = [_deck(deck)]
+    if include_extras:
+        decks.append(_deck(EXTRAS_DECK))
+    day = _today(day_start)
+    with _store(db) as store:
+        parts = [DeckData(d, store.states(d.id), store.history(d.id), extras=i > 0)
+                 for i, d in enumerate(decks)]
+    from quizzer.demos import run
+
+    run_demo = None if no_demos else run  # importing the registry loads no numpy
+    with progress_bar() as progress:
+        written = write_export(output, parts, day, order=order,
+                               run_demo=run_demo, progress=progress)
+    if written is not None:
+        from quizzer.ui import screens
+
+        screens.note(f"Wrote {written}")
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 

@@ -99,3 +99,21 @@ def test_a_deck_cannot_name_an_unregistered_module(tmp_path: Path) -> None:
         "id: c\nnumber: 1\nsection: S\nquestion: Q?\nanswer: A.\ndemo: q01-overfitting\n")
     code, _, err = invoke("review", "--deck", str(deck))
     assert code == 1 and "c.yaml:6: demo: 'q01-overfitting' is not a known demo" in err
+
+
+def test_export_command_writes_a_summary(tmp_path: Path) -> None:
+    invoke("review", input="my words\n2\nq\n")
+    target = tmp_path / "out" / "summary.md"
+    target.parent.mkdir()
+    code, _, _ = invoke("export", "-o", str(target), "--no-demos", "--include-extras")
+    assert code == 0
+    text = target.read_text(encoding="utf-8")
+    assert "## Weakest cards" in text and "my words" in text and "E4." in text
+    assert not (tmp_path / "out" / "summary_assets").exists()
+
+
+def test_export_to_stdout_and_bad_order() -> None:
+    code, out, _ = invoke("export", "-o", "-", "--no-demos")
+    assert code == 0 and out.startswith("# Study summary")
+    code, out, err = invoke("export", "--order", "random")
+    assert code == 1 and "--order 'random'" in err and out == ""
