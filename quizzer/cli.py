@@ -61,6 +61,12 @@ DayStartOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+NewOpt = Annotated[
+    int, typer.Option("--new", min=0, help="New cards per day (counting today's so far).")
+]
+ReviewsOpt = Annotated[
+    int, typer.Option("--reviews", min=0, help="Reviews per day (counting today's so far).")
+]
 
 
 def user_errors(fn: F) -> F:
@@ -128,10 +134,8 @@ def _today(day_start: int) -> date:
 def review(
     deck: DeckOpt = None,
     db: DbOpt = None,
-    new: Annotated[int, typer.Option("--new", min=0, help="New cards per day.")] =
-        DEFAULT_NEW_PER_DAY,
-    reviews: Annotated[int, typer.Option("--reviews", min=0, help="Reviews per day.")] =
-        DEFAULT_REVIEWS_PER_DAY,
+    new: NewOpt = DEFAULT_NEW_PER_DAY,
+    reviews: ReviewsOpt = DEFAULT_REVIEWS_PER_DAY,
     day_start: DayStartOpt = DEFAULT_DAY_START,
 ) -> None:
     """Review today's cards: type an answer, see the reference, grade yourself 0-5.
@@ -263,10 +267,8 @@ def due(
     deck: DeckOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
-    new: Annotated[int, typer.Option("--new", min=0, help="New cards per day.")] =
-        DEFAULT_NEW_PER_DAY,
-    reviews: Annotated[int, typer.Option("--reviews", min=0, help="Reviews per day.")] =
-        DEFAULT_REVIEWS_PER_DAY,
+    new: NewOpt = DEFAULT_NEW_PER_DAY,
+    reviews: ReviewsOpt = DEFAULT_REVIEWS_PER_DAY,
     day_start: DayStartOpt = DEFAULT_DAY_START,
 ) -> None:
     """Show what today holds: re-drills, due reviews and new cards."""
