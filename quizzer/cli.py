@@ -145,7 +145,7 @@ def review(
     line for the answer (empty reveals) and one for the grade.
     """
     from quizzer.review import run_review
-    from quizzer.session import Session, next_due
+    from quizzer.session import Session, due_on, next_due
     from quizzer.ui import screens
 
     the_deck = _deck(deck)
@@ -158,16 +158,18 @@ def review(
         if session.current is None:
             ids = [c.id for c in the_deck.cards]
             upcoming = next_due(states, ids)
-            count = sum(1 for c in ids if (s := states.get(c)) and s.due == upcoming)
+            # Nothing is due before `upcoming`, so this counts the cards due on that day.
+            count = due_on(states, ids, upcoming) if upcoming else 0
             screens.nothing_due(day, upcoming, count)
             return
         run_review(session, the_deck, store, datetime.now, _inline_demo)
 
 
-def _inline_demo(name: str) -> None:
+def _inline_demo(card: Card) -> None:
     from quizzer.ui.demo import show_result
 
-    show_result(_run_demo(name, _demo_cards(None).get(name)), plots=True)
+    if card.demo:
+        show_result(_run_demo(card.demo, card.id), plots=True)
 
 
 def _run_demo(name: str, card: str | None) -> DemoRun:
@@ -181,12 +183,15 @@ def _run_demo(name: str, card: str | None) -> DemoRun:
     return DemoRun(name, card, result, time.perf_counter() - start)
 
 
-def _demo_cards(deck: Deck | None) -> dict[str, str]:
-    """Demo name -> the id of the card that uses it, over the bundled decks and `deck`."""
-    from quizzer.paths import DEFAULT_DECK, EXTRAS_DECK
+def _demo_cards(deck: Deck) -> dict[str, str]:
+    """Demo name -> the id of the card that uses it, over the bundled decks and `deck`
+    (whose cards win); a bundled deck that is `deck` itself is not loaded twice."""
+    from quizzer.paths import DEFAULT_DECK, EXTRAS_DECK, resolve_deck
 
+    decks = [_deck(name) for name in (EXTRAS_DECK, DEFAULT_DECK)
+             if resolve_deck(name) != deck.path]
     owners: dict[str, str] = {}
-    for d in [_deck(EXTRAS_DECK), _deck(DEFAULT_DECK), *([deck] if deck else [])]:
+    for d in [*decks, deck]:
         owners.update({c.demo: c.id for c in d.cards if c.demo})
     return owners
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from quizzer.cards import Deck
+from quizzer.cards import Card, Deck
 from quizzer.scheduler import GRADES
 from quizzer.session import Event, Session, due_on, next_due
 from quizzer.store import Store
@@ -21,13 +20,6 @@ from quizzer.ui import screens
 from quizzer.ui.console import read_line
 
 GRADE_PROMPT = "Grade 0-5 (u undo, q quit{demo}): "
-
-
-@dataclass(frozen=True)
-class Outcome:
-    reviewed: int
-    redrills: int
-    quit_early: bool
 
 
 def _parse_grade(text: str) -> int | str | None:
@@ -45,14 +37,12 @@ def run_review(
     deck: Deck,
     store: Store,
     clock: Callable[[], datetime],
-    run_demo: Callable[[str], None],
-) -> Outcome:
+    run_demo: Callable[[Card], None],
+) -> None:
     """Drive `session` until the queue is empty, the user quits, or input ends."""
-    quit_early = False
     try:
-        quit_early = _loop(session, deck, store, clock, run_demo)
+        _loop(session, deck, store, clock, run_demo)
     except KeyboardInterrupt:
-        quit_early = True
         screens.note("\nInterrupted; every grade given so far is saved.")
     ids = [c.id for c in deck.cards]
     tomorrow = session.day + timedelta(days=1)
@@ -61,7 +51,6 @@ def run_review(
         due_on(session.states, ids, tomorrow), next_due(session.states, ids),
         session.remaining,
     )
-    return Outcome(session.reviewed(), session.redrills(), quit_early)
 
 
 def _loop(
@@ -69,15 +58,15 @@ def _loop(
     deck: Deck,
     store: Store,
     clock: Callable[[], datetime],
-    run_demo: Callable[[str], None],
-) -> bool:
+    run_demo: Callable[[Card], None],
+) -> None:
     while (item := session.current) is not None:
         total = session.done + session.remaining
         screens.card_header(item, session.done + 1, total, session.state_of(item.card.id))
         started = time.monotonic()
         answer = read_line("Your answer (Enter reveals): ")
         if answer is None:
-            return True
+            return
         screens.reveal(item.card)
         preview = session.preview()
         screens.grade_help(preview, item.card.demo is not None)
@@ -85,16 +74,16 @@ def _loop(
         while True:
             line = read_line(prompt)
             if line is None:
-                return True
+                return
             choice = _parse_grade(line)
             if choice == "q":
-                return True
+                return
             if choice == "?":
                 screens.grade_help(preview, item.card.demo is not None)
                 continue
             if choice == "d":
                 if item.card.demo:
-                    run_demo(item.card.demo)
+                    run_demo(item.card)
                 else:
                     screens.warn("This card has no demo.")
                 continue
@@ -120,7 +109,6 @@ def _loop(
                 break
             screens.warn(f"{line.strip()!r} is not a grade: type 0-5, or u, q"
                          + (", d" if item.card.demo else "") + ".")
-    return False
 
 
 def _number(deck: Deck, event: Event) -> str:
