@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from quizzer.cards import Card, Deck
-from quizzer.scheduler import GRADES
+from quizzer.scheduler import GRADES, REDRILL_UNTIL
 from quizzer.session import Event, Session, due_on, next_due
 from quizzer.store import Store
 from quizzer.ui import screens
@@ -104,7 +104,7 @@ def _loop(
                 if event.kind == "schedule":
                     screens.note(f"Next review in {event.after.interval} day(s), "
                                  f"on {event.after.due}.")
-                if event.grade < 4:
+                if event.grade < REDRILL_UNTIL:
                     screens.note("It comes back later in this session.")
                 break
             screens.warn(f"{line.strip()!r} is not a grade: type 0-5, or u, q"

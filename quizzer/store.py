@@ -33,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quizzer.errors import QuizzerError
 from quizzer.scheduler import NEW, State
-from quizzer.session import Event, LogEntry, Review
+from quizzer.session import Event, Kind, LogEntry, Review
 
 # Frozen DDL: a migration, once shipped, never changes; a new schema is a new step.
 _MIGRATIONS: list[list[str]] = [
@@ -142,6 +142,10 @@ def _state_from(row: Any, prefix: str = "") -> State:
     )
 
 
+def _kind(row: _ReviewRow) -> Kind:
+    return "drill" if row.kind == "drill" else "schedule"
+
+
 def _review_from(row: _ReviewRow) -> Review:
     return Review(
         id=row.id,
@@ -149,7 +153,7 @@ def _review_from(row: _ReviewRow) -> Review:
         reviewed_at=datetime.fromisoformat(row.reviewed_at),
         day=date.fromisoformat(row.review_day),
         grade=row.grade,
-        kind="drill" if row.kind == "drill" else "schedule",
+        kind=_kind(row),
         before=_state_from(row, "before_"),
         after=_state_from(row, "after_"),
         answer=row.answer,
@@ -275,7 +279,7 @@ class Store:
                 LogEntry(
                     row.card_id,
                     row.grade,
-                    "drill" if row.kind == "drill" else "schedule",
+                    _kind(row),
                     row.before_due is None,
                 )
                 for row in rows

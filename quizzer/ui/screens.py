@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from quizzer.cards import Card, Deck
-from quizzer.scheduler import GRADE_MEANINGS, State
+from quizzer.scheduler import GRADE_MEANINGS, REDRILL_UNTIL, State
 from quizzer.session import Item, Review
 from quizzer.ui.console import out
 
@@ -61,7 +61,7 @@ def grade_help(preview: Mapping[int, State] | None, has_demo: bool) -> None:
     for g in sorted(GRADE_MEANINGS, reverse=True):
         nxt = preview[g] if preview is not None else None
         when = f"→ {_days(nxt.interval)}" if nxt is not None else ""
-        if nxt is not None and g < 4:
+        if nxt is not None and g < REDRILL_UNTIL:
             when += ", again today"
         table.add_row(Text(str(g), style="bold"), Text(GRADE_MEANINGS[g]), Text(when, "dim"))
     out().print(table)
