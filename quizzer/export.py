@@ -41,8 +41,9 @@ from urllib.parse import quote
 from quizzer.cards import Card, Deck
 from quizzer.demos.result import DemoResult, Plot
 from quizzer.errors import QuizzerError
+from quizzer.model import LogEntry, Review
 from quizzer.scheduler import GRADE_MEANINGS, NEW, PASS, START_EASE, State
-from quizzer.session import LogEntry, Review, summarize_today
+from quizzer.session import summarize_today
 
 Order = Literal["chapter", "weakest"]
 ORDERS: tuple[Order, ...] = ("chapter", "weakest")

@@ -13,12 +13,16 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
 
 from quizzer.cards import Card
+from quizzer.model import Event, Kind, LogEntry, Review
 from quizzer.scheduler import NEW, REDRILL_UNTIL, State, check_grade, outcomes, review
 
-Kind = Literal["schedule", "drill"]
+__all__ = [
+    "Event", "Item", "Kind", "LogEntry", "Review", "Session", "TodayCounts",
+    "build_queue", "due_on", "next_due", "review_day", "summarize_today",
+]
+
 DEFAULT_DAY_START = 4  # hours after local midnight, as in Anki
 DEFAULT_NEW_PER_DAY = 20
 DEFAULT_REVIEWS_PER_DAY = 200
@@ -27,46 +31,6 @@ DEFAULT_REVIEWS_PER_DAY = 200
 def review_day(now: datetime, day_start_hour: int = DEFAULT_DAY_START) -> date:
     """The review day a local time belongs to: before `day_start_hour` it is still yesterday."""
     return (now - timedelta(hours=day_start_hour)).date()
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One review-log row as the session needs it, in the order given."""
-
-    card_id: str
-    grade: int
-    kind: Kind
-    was_new: bool
-
-
-@dataclass(frozen=True)
-class Event:
-    """A grade to persist: one transaction with the new state and one log row."""
-
-    card_id: str
-    kind: Kind
-    grade: int
-    day: date
-    before: State
-    after: State
-    answer: str = ""
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class Review:
-    """One stored review-log row, as the history and the export show it."""
-
-    id: int
-    card_id: str
-    reviewed_at: datetime
-    day: date
-    grade: int
-    kind: Kind
-    before: State
-    after: State
-    answer: str
-    seconds: float
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quizzer.errors import QuizzerError
+from quizzer.model import Event, Kind, LogEntry, Review
 from quizzer.scheduler import NEW, State
-from quizzer.session import Event, Kind, LogEntry, Review
 
 # Frozen DDL: a migration, once shipped, never changes; a new schema is a new step.
 _MIGRATIONS: list[list[str]] = [

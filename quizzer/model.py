@@ -1,0 +1,55 @@
+"""Core types shared by the session, the store, statistics and the plan.
+
+Rule: this module imports nothing of ours but the scheduler's State, so every layer can
+depend on it and none depends on another through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from quizzer.scheduler import State
+
+Kind = Literal["schedule", "drill"]
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One review-log row as the session needs it, in the order given."""
+
+    card_id: str
+    grade: int
+    kind: Kind
+    was_new: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    """A grade to persist: one transaction with the new state and one log row."""
+
+    card_id: str
+    kind: Kind
+    grade: int
+    day: date
+    before: State
+    after: State
+    answer: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Review:
+    """One stored review-log row, as the history and the export show it."""
+
+    id: int
+    card_id: str
+    reviewed_at: datetime
+    day: date
+    grade: int
+    kind: Kind
+    before: State
+    after: State
+    answer: str
+    seconds: float
