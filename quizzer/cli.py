@@ -357,6 +357,36 @@ def show(
 
 @app.command()
 @user_errors
+def mark(
+    card: Annotated[str, typer.Argument(help="A card number or id.")],
+    answer: Annotated[
+        str | None,
+        typer.Option("--answer", help="The answer to mark; without it, read from stdin."),
+    ] = None,
+    json_: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Mark an answer against a card's key points: which are covered, the coverage and the
+    suggested grade. Nothing is stored."""
+    from quizzer.marker import mark as mark_answer
+
+    found = _deck(deck).find(card)
+    text = answer if answer is not None else sys.stdin.read()
+    marking = mark_answer(found, text)
+    if json_:
+        _print_json({
+            "card": found.id, "coverage": round(marking.coverage, 4),
+            "suggested_grade": marking.suggested_grade,
+            "key_points": [{"text": p.text, "covered": p.covered} for p in marking.points],
+        })
+        return
+    from quizzer.ui import screens
+
+    screens.marking(found, marking)
+
+
+@app.command()
+@user_errors
 def validate(
     deck_dir: Annotated[
         str | None,
