@@ -538,6 +538,82 @@ def plan(
     show_plan(the_deck, the_plan, ready)
 
 
+@app.command()
+@user_errors
+def mock(
+    cards_: Annotated[
+        int, typer.Option("--cards", min=1, help="How many questions.")
+    ] = 5,
+    minutes: Annotated[
+        float | None, typer.Option("--minutes", min=0.1,
+                                   help="Time limit; default 4 minutes a question.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the draw; same seed, same questions.")
+    ] = None,
+    section: Annotated[
+        str | None, typer.Option("--section", help="Only this section (any unique part of it).")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output",
+                                 help="The Markdown report; default mock-YYYY-MM-DD.md.")
+    ] = None,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Prompts to stderr; only the result JSON on stdout.")
+    ] = False,
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+    day_start: DayStartOpt = DEFAULT_DAY_START,
+) -> None:
+    """A timed mock exam, weighted toward your weakest cards: write each answer, then see
+    the key points you hit and missed, and a Markdown report.
+
+    No answer is shown until the end; when the time is up, the rest count as unanswered.
+    Each answer is marked against the card's key points; in a terminal you can confirm or
+    flip each mark. The attempt is stored on its own and never changes a schedule. With
+    piped input, each question reads one line.
+    """
+    import secrets
+    import time
+    from pathlib import Path
+
+    from quizzer import mock as exam
+    from quizzer.ui.console import interactive
+    from quizzer.ui.mock import MockScreen
+
+    the_deck = _deck(deck)
+    day = _today(day_start)
+    report_path = Path(output or f"mock-{day.isoformat()}.md")
+    if not report_path.parent.is_dir():
+        raise QuizzerError(f"-o {report_path}: the folder {report_path.parent} does not "
+                           "exist; create it or pass another -o")
+    chosen_section = exam.find_section(the_deck, section) if section else None
+    the_seed = seed if seed is not None else secrets.randbelow(1_000_000)
+    with _store(db) as store:
+        states = store.states(the_deck.id)
+        questions = exam.draw(the_deck.cards, states, cards_, the_seed, chosen_section)
+        limit = minutes if minutes is not None else exam.MINUTES_PER_QUESTION * len(questions)
+        screen = MockScreen(to_stderr=json_)
+        screen.intro(len(questions), limit, the_seed)
+        started_at = datetime.now()
+        attempts = exam.run_exam(questions, limit, screen.ask, time.monotonic)
+        markings = [exam.marking_for(a) for a in attempts]
+        if interactive():
+            markings = [screen.confirm(a, m, i) if a.answered else m
+                        for i, (a, m) in enumerate(zip(attempts, markings, strict=True), 1)]
+        text = exam.report(the_deck, day, the_seed, limit, attempts, markings)
+        store.record_mock(the_deck.id, started_at, day, the_seed, limit,
+                          [exam.stored(a, m) for a, m in zip(attempts, markings, strict=True)])
+    try:
+        report_path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise QuizzerError(f"-o {report_path}: cannot write the report ({exc.strerror}); "
+                           "the attempt is stored; pass another -o") from None
+    if json_:
+        _print_json(exam.result_json(attempts, markings))
+    screen.results(attempts, markings, str(report_path))
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
