@@ -163,6 +163,13 @@ def review(
             count = due_on(states, ids, upcoming) if upcoming else 0
             screens.nothing_due(day, upcoming, count)
             return
+        from quizzer.plan import days_left_line
+
+        if (line := days_left_line(session.exam, day)) is not None:
+            screens.note(line)
+        if session.new_limit > new:
+            screens.note(f"New-card limit raised to {session.new_limit} today, so every card "
+                         "is introduced before the final-review window.")
         run_review(session, the_deck, store, datetime.now, _inline_demo)
 
 

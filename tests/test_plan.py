@@ -298,3 +298,14 @@ def test_a_passed_exam_is_reported() -> None:
     assert invoke("plan", "--exam", "2026-12-05")[0] == 0
     code, _, err = invoke("plan", today="2026-12-06")
     assert code == 1 and "plain SM-2" in err
+
+
+def test_review_moves_a_due_date_past_the_exam_into_the_window() -> None:
+    assert invoke("plan", "--exam", "2026-12-06")[0] == 0  # window: 12-03, 12-04, 12-05
+    assert invoke("review", input="x\n5\nq\n")[0] == 0
+    code, out, _ = invoke("review", input="x\n5\nq\n", today="2026-12-02")
+    assert code == 0
+    _, out, _ = invoke("cards", "--json")
+    first = json.loads(out)[0]
+    # SM-2: n 2, I 6, due 12-08, after the exam; moved to the later of the empty window days.
+    assert (first["repetitions"], first["interval"], first["due"]) == (2, 6, "2026-12-05")
