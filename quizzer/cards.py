@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from quizzer.errors import QuizzerError
 
@@ -58,6 +65,20 @@ class DeckMeta(_Model):
     description: Text | None = None
 
 
+class KeyPoint(_Model):
+    """What an exam answer must contain. In YAML either a plain string (its text) or a
+    mapping with `text` and `match`: groups of alternatives, one of each group must
+    appear in an answer for the marker to count the point as covered."""
+
+    text: Text
+    match: tuple[Annotated[tuple[Text, ...], Field(min_length=1)], ...] = ()
+
+
+def _key_point(value: Any) -> Any:
+    # A plain string stays valid: it is the text, with no match terms.
+    return {"text": value} if isinstance(value, str) else value
+
+
 class Card(_Model):
     """One question with its reference answer. Field order is the order in the YAML files."""
 
@@ -69,7 +90,7 @@ class Card(_Model):
     question: Text
     answer: Text
     correction: Text | None = None
-    key_points: tuple[Text, ...] = ()
+    key_points: tuple[Annotated[KeyPoint, BeforeValidator(_key_point)], ...] = ()
     demo: Slug | None = None
 
 
@@ -206,7 +227,7 @@ def card_files(deck_dir: Path) -> list[tuple[str, tuple[int, int]]]:
     return sorted(found)
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: key points are {text, match} mappings
 
 
 class _Cache:

@@ -153,7 +153,8 @@ def review(
     with _store(db) as store:
         states = store.states(the_deck.id)
         session = Session.start(
-            the_deck.cards, states, store.today_log(the_deck.id, day), day, new, reviews
+            the_deck.cards, states, store.today_log(the_deck.id, day), day, new, reviews,
+            exam=store.exam(the_deck.id),
         )
         if session.current is None:
             ids = [c.id for c in the_deck.cards]
@@ -162,6 +163,13 @@ def review(
             count = due_on(states, ids, upcoming) if upcoming else 0
             screens.nothing_due(day, upcoming, count)
             return
+        from quizzer.plan import days_left_line
+
+        if (line := days_left_line(session.exam, day)) is not None:
+            screens.note(line)
+        if session.new_limit > new:
+            screens.note(f"New-card limit raised to {session.new_limit} today, so every card "
+                         "is introduced before the final-review window.")
         run_review(session, the_deck, store, datetime.now, _inline_demo)
 
 
@@ -277,6 +285,7 @@ def due(
     day_start: DayStartOpt = DEFAULT_DAY_START,
 ) -> None:
     """Show what today holds: re-drills, due reviews and new cards."""
+    from quizzer.plan import days_left, days_left_line, required_new_per_day
     from quizzer.session import build_queue, next_due, summarize_today
 
     the_deck = _deck(deck)
@@ -284,21 +293,29 @@ def due(
     with _store(db) as store:
         states = store.states(the_deck.id)
         today = summarize_today(store.today_log(the_deck.id, day))
+        exam = store.exam(the_deck.id)
+    unseen = sum(1 for c in the_deck.cards if c.id not in states) + today.new_done
+    new = max(new, required_new_per_day(exam, day, unseen))  # as the review session does
     queue = build_queue(the_deck.cards, states, today, day, new, reviews)
     redrill = sum(1 for i in queue if i.kind == "drill")
     new_count = sum(1 for i in queue if i.kind == "schedule" and states.get(i.card.id) is None)
     due_count = len(queue) - redrill - new_count
     upcoming = next_due(states, [c.id for c in the_deck.cards])
     if json_:
-        _print_json({
+        data: dict[str, Any] = {
             "deck": the_deck.id, "today": day.isoformat(), "due": due_count, "new": new_count,
             "redrill": redrill, "total": len(queue),
             "next_due": upcoming.isoformat() if upcoming else None,
-        })
+        }
+        if exam is not None:
+            data |= {"exam": exam.day.isoformat(), "days_left": days_left(exam, day)}
+        _print_json(data)
         return
     from quizzer.ui import screens
 
     screens.due_table(the_deck, day, due_count, new_count, redrill, upcoming)
+    if (line := days_left_line(exam, day)) is not None:
+        screens.note(line)
 
 
 def _card_json(card: Card, s: State) -> dict[str, Any]:
@@ -343,6 +360,36 @@ def show(
         state = store.states(the_deck.id).get(found.id, NEW)
         history = store.history(the_deck.id, found.id)
     screens.show_card(found, state, history)
+
+
+@app.command()
+@user_errors
+def mark(
+    card: Annotated[str, typer.Argument(help="A card number or id.")],
+    answer: Annotated[
+        str | None,
+        typer.Option("--answer", help="The answer to mark; without it, read from stdin."),
+    ] = None,
+    json_: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Mark an answer against a card's key points: which are covered, the coverage and the
+    suggested grade. Nothing is stored."""
+    from quizzer.marker import mark as mark_answer
+
+    found = _deck(deck).find(card)
+    text = answer if answer is not None else sys.stdin.read()
+    marking = mark_answer(found, text)
+    if json_:
+        _print_json({
+            "card": found.id, "coverage": round(marking.coverage, 4),
+            "suggested_grade": marking.suggested_grade,
+            "key_points": [{"text": p.text, "covered": p.covered} for p in marking.points],
+        })
+        return
+    from quizzer.ui import screens
+
+    screens.marking(found, marking)
 
 
 @app.command()
@@ -408,6 +455,170 @@ def export(
         from quizzer.ui import screens
 
         screens.note(f"Wrote {written}")
+
+
+def _parse_day(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise QuizzerError(f"{option} {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+@app.command()
+@user_errors
+def plan(
+    exam: Annotated[
+        str | None, typer.Option("--exam", help="Set the deck's exam date (YYYY-MM-DD).")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the deck's exam date.")] = False,
+    window: Annotated[
+        int, typer.Option("--window", min=1, max=14,
+                          help="Days of final review before the exam (with --exam).")
+    ] = 3,
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+    json_: JsonOpt = False,
+    new: NewOpt = DEFAULT_NEW_PER_DAY,
+    day_start: DayStartOpt = DEFAULT_DAY_START,
+) -> None:
+    """Plan to the exam: reviews and new cards for each day, the final-review window,
+    and the estimated recall on exam day.
+
+    --exam sets the deck's exam date (stored in the database, so every command sees it);
+    --clear removes it. Due dates that SM-2 would put on or after the exam move into the
+    last few days before it.
+    """
+    from quizzer.model import Exam
+    from quizzer.plan import build_plan, window_for
+
+    if clear and exam is not None:
+        raise QuizzerError("give either --exam YYYY-MM-DD or --clear, not both")
+    the_deck = _deck(deck)
+    day = _today(day_start)
+    with _store(db) as store:
+        if clear:
+            had = store.clear_exam(the_deck.id)
+            from quizzer.ui.plan import exam_cleared
+
+            exam_cleared(the_deck.id, had)
+            return
+        if exam is not None:
+            exam_day = _parse_day("--exam", exam)
+            if exam_day <= day:
+                raise QuizzerError(
+                    f"--exam {exam}: the exam must be after today ({day}); give a later date"
+                )
+            store.set_exam(the_deck.id, Exam(exam_day, window_for(exam_day, day, window), day))
+        the_exam = store.exam(the_deck.id)
+        if the_exam is None:
+            raise QuizzerError(
+                f"deck {the_deck.id!r} has no exam date; set one with "
+                "quizzer plan --exam YYYY-MM-DD"
+            )
+        if the_exam.day <= day:
+            raise QuizzerError(
+                f"the exam on {the_exam.day} is not ahead of today ({day}); scheduling is "
+                "plain SM-2 again: quizzer plan --clear, or set a new --exam date"
+            )
+        states = store.states(the_deck.id)
+        history = store.history(the_deck.id)
+        new_done = sum(1 for e in store.today_log(the_deck.id, day)
+                       if e.kind == "schedule" and e.was_new)
+    from quizzer.readiness import readiness
+
+    ids = [c.id for c in the_deck.cards]
+    the_plan = build_plan(ids, states, the_exam, day, new, new_done)
+    ready = readiness(ids, history, the_exam.day, the_plan.planned)
+    if json_:
+        _print_json({
+            "exam": the_exam.day.isoformat(), "days_left": the_plan.days_left,
+            "window_days": the_exam.window, "unseen": the_plan.unseen,
+            "days": [{"date": d.day.isoformat(), "due": d.due, "new": d.new}
+                     for d in the_plan.days],
+            "readiness": {"mean": round(ready.mean, 4),
+                          "cards": [{"id": cid, "recall": round(r, 4)}
+                                    for cid, r in ready.cards]},
+        })
+        return
+    from quizzer.ui.plan import show_plan
+
+    show_plan(the_deck, the_plan, ready)
+
+
+@app.command()
+@user_errors
+def mock(
+    cards_: Annotated[
+        int, typer.Option("--cards", min=1, help="How many questions.")
+    ] = 5,
+    minutes: Annotated[
+        float | None, typer.Option("--minutes", min=0.1,
+                                   help="Time limit; default 4 minutes a question.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the draw; same seed, same questions.")
+    ] = None,
+    section: Annotated[
+        str | None, typer.Option("--section", help="Only this section (any unique part of it).")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output",
+                                 help="The Markdown report; default mock-YYYY-MM-DD.md.")
+    ] = None,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Prompts to stderr; only the result JSON on stdout.")
+    ] = False,
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+    day_start: DayStartOpt = DEFAULT_DAY_START,
+) -> None:
+    """A timed mock exam, weighted toward your weakest cards: write each answer, then see
+    the key points you hit and missed, and a Markdown report.
+
+    No answer is shown until the end; when the time is up, the rest count as unanswered.
+    Each answer is marked against the card's key points; in a terminal you can confirm or
+    flip each mark. The attempt is stored on its own and never changes a schedule. With
+    piped input, each question reads one line.
+    """
+    import secrets
+    import time
+    from pathlib import Path
+
+    from quizzer import mock as exam
+    from quizzer.ui.console import interactive
+    from quizzer.ui.mock import MockScreen
+
+    the_deck = _deck(deck)
+    day = _today(day_start)
+    report_path = Path(output or f"mock-{day.isoformat()}.md")
+    if not report_path.parent.is_dir():
+        raise QuizzerError(f"-o {report_path}: the folder {report_path.parent} does not "
+                           "exist; create it or pass another -o")
+    chosen_section = exam.find_section(the_deck, section) if section else None
+    the_seed = seed if seed is not None else secrets.randbelow(1_000_000)
+    with _store(db) as store:
+        states = store.states(the_deck.id)
+        questions = exam.draw(the_deck.cards, states, cards_, the_seed, chosen_section)
+        limit = minutes if minutes is not None else exam.MINUTES_PER_QUESTION * len(questions)
+        screen = MockScreen(to_stderr=json_)
+        screen.intro(len(questions), limit, the_seed)
+        started_at = datetime.now()
+        attempts = exam.run_exam(questions, limit, screen.ask, time.monotonic)
+        markings = [exam.marking_for(a) for a in attempts]
+        if interactive():
+            markings = [screen.confirm(a, m, i) if a.answered else m
+                        for i, (a, m) in enumerate(zip(attempts, markings, strict=True), 1)]
+        text = exam.report(the_deck, day, the_seed, limit, attempts, markings)
+        store.record_mock(the_deck.id, started_at, day, the_seed, limit,
+                          [exam.stored(a, m) for a, m in zip(attempts, markings, strict=True)])
+    try:
+        report_path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise QuizzerError(f"-o {report_path}: cannot write the report ({exc.strerror}); "
+                           "the attempt is stored; pass another -o") from None
+    if json_:
+        _print_json(exam.result_json(attempts, markings))
+    screen.results(attempts, markings, str(report_path))
 
 
 def _print_json(data: Any) -> None:

@@ -625,7 +625,8 @@ def _card_block(v: CardView, heading: _Heading, show_section: bool, today: date,
         out.append(_prefixed(callout, "> ", "> "))
     if card.key_points:
         out.append("**Key points**")
-        out.append("\n".join(_prefixed(escape_markdown(p), "- ", "  ") for p in card.key_points))
+        out.append("\n".join(_prefixed(escape_markdown(p.text), "- ", "  ")
+                               for p in card.key_points))
     if card.demo:
         out += demos.block(card.demo)
     out.append(_progress_line(v, today))

@@ -53,3 +53,48 @@ class Review:
     after: State
     answer: str
     seconds: float
+
+
+@dataclass(frozen=True)
+class Exam:
+    """A deck's exam date and the length of its final-review window in days.
+
+    The window is fixed when the date is set, so it never shifts as the exam nears.
+    """
+
+    day: date
+    window: int
+    set_on: date
+
+
+@dataclass(frozen=True)
+class MockAnswer:
+    """One question of a mock exam as stored: never part of any card's schedule."""
+
+    card_id: str
+    answer: str
+    covered: int
+    of: int
+    seconds: float
+    answered: bool
+    points: tuple[tuple[str, bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class MockAttempt:
+    """A stored mock exam: when, with which seed and limit, and each question's marks."""
+
+    id: int
+    started_at: datetime
+    day: date
+    seed: int
+    minutes: float
+    answers: tuple[MockAnswer, ...]
+
+    @property
+    def covered(self) -> int:
+        return sum(a.covered for a in self.answers)
+
+    @property
+    def of(self) -> int:
+        return sum(a.of for a in self.answers)

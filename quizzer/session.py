@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from quizzer.cards import Card
-from quizzer.model import Event, Kind, LogEntry, Review
+from quizzer.model import Event, Exam, Kind, LogEntry, Review
+from quizzer.plan import adjust, required_new_per_day
 from quizzer.scheduler import NEW, REDRILL_UNTIL, State, check_grade, outcomes, review
 
 __all__ = [
@@ -108,6 +109,11 @@ class Session:
     queue: list[Item]
     states: dict[str, State]
     history: list[_Step] = field(default_factory=list)
+    # With an exam date, the window rule moves due dates (see quizzer/plan.py); it needs
+    # the deck's cards to count each window day's load.
+    exam: Exam | None = None
+    card_ids: tuple[str, ...] = ()
+    new_limit: int = DEFAULT_NEW_PER_DAY  # today's limit, raised so every card is introduced
 
     @classmethod
     def start(
@@ -118,10 +124,15 @@ class Session:
         day: date,
         new_per_day: int = DEFAULT_NEW_PER_DAY,
         reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY,
+        exam: Exam | None = None,
     ) -> Session:
         today = summarize_today(today_log)
+        # Unseen at the start of the day, so that restarting the same day gives the same limit.
+        unseen = sum(1 for c in cards if states.get(c.id, NEW).is_new) + today.new_done
+        new_per_day = max(new_per_day, required_new_per_day(exam, day, unseen))
         queue = build_queue(cards, states, today, day, new_per_day, reviews_per_day)
-        return cls(day, queue, dict(states))
+        return cls(day, queue, dict(states), exam=exam,
+                   card_ids=tuple(c.id for c in cards), new_limit=new_per_day)
 
     @property
     def current(self) -> Item | None:
@@ -143,7 +154,11 @@ class Session:
         item = self.current
         if item is None or item.kind == "drill":
             return None
-        return outcomes(self.state_of(item.card.id), self.day)
+        return {g: self._adjust(item.card.id, after)
+                for g, after in outcomes(self.state_of(item.card.id), self.day).items()}
+
+    def _adjust(self, card_id: str, after: State) -> State:
+        return adjust(self.exam, after, self.day, card_id, self.states, self.card_ids)
 
     def grade(self, grade: int, answer: str = "", seconds: float = 0.0) -> Event:
         """The event for grading the current card; nothing changes until `apply`."""
@@ -152,7 +167,8 @@ class Session:
             raise IndexError("the session has no card left to grade")
         check_grade(grade)
         before = self.state_of(item.card.id)
-        after = review(before, grade, self.day) if item.kind == "schedule" else before
+        after = (self._adjust(item.card.id, review(before, grade, self.day))
+                 if item.kind == "schedule" else before)
         return Event(item.card.id, item.kind, grade, self.day, before, after, answer, seconds)
 
     def apply(self, event: Event, token: int = 0) -> None:

@@ -10,7 +10,8 @@ Rule 3: methods say what the caller wants and return core types, never ORM rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quizzer.errors import QuizzerError
-from quizzer.model import Event, Kind, LogEntry, Review
+from quizzer.model import Event, Exam, Kind, LogEntry, MockAnswer, MockAttempt, Review
 from quizzer.scheduler import NEW, State
 
 # Frozen DDL: a migration, once shipped, never changes; a new schema is a new step.
@@ -71,6 +72,37 @@ _MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX review_log_card ON review_log (deck, card_id, id)",
         "CREATE INDEX review_log_day ON review_log (deck, review_day, id)",
+    ],
+    # The exam date per deck, and mock exams: tables of their own, so that neither
+    # can ever change a card's schedule.
+    [
+        """CREATE TABLE exam_plan (
+            deck TEXT PRIMARY KEY,
+            exam_day TEXT NOT NULL,
+            window_days INTEGER NOT NULL CHECK (window_days >= 1),
+            set_on TEXT NOT NULL
+        )""",
+        """CREATE TABLE mock_attempt (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            deck TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            review_day TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            minutes REAL NOT NULL
+        )""",
+        """CREATE TABLE mock_answer (
+            attempt_id INTEGER NOT NULL REFERENCES mock_attempt (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            card_id TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            answered INTEGER NOT NULL CHECK (answered IN (0, 1)),
+            covered INTEGER NOT NULL CHECK (covered >= 0),
+            of INTEGER NOT NULL CHECK (of >= covered),
+            seconds REAL NOT NULL,
+            points TEXT NOT NULL,
+            PRIMARY KEY (attempt_id, position)
+        )""",
+        "CREATE INDEX mock_attempt_deck ON mock_attempt (deck, id)",
     ],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -112,6 +144,37 @@ class _ReviewRow(_Base):
     after_lapses: Mapped[int] = mapped_column(Integer)
     answer: Mapped[str] = mapped_column(String)
     seconds: Mapped[float] = mapped_column(Float)
+
+
+class _ExamRow(_Base):
+    __tablename__ = "exam_plan"
+    deck: Mapped[str] = mapped_column(String, primary_key=True)
+    exam_day: Mapped[str] = mapped_column(String)
+    window_days: Mapped[int] = mapped_column(Integer)
+    set_on: Mapped[str] = mapped_column(String)
+
+
+class _MockRow(_Base):
+    __tablename__ = "mock_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deck: Mapped[str] = mapped_column(String)
+    started_at: Mapped[str] = mapped_column(String)
+    review_day: Mapped[str] = mapped_column(String)
+    seed: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[float] = mapped_column(Float)
+
+
+class _MockAnswerRow(_Base):
+    __tablename__ = "mock_answer"
+    attempt_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[str] = mapped_column(String)
+    answer: Mapped[str] = mapped_column(String)
+    answered: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
+    of: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    points: Mapped[str] = mapped_column(String)
 
 
 def _iso(d: date | None) -> str | None:
@@ -332,3 +395,66 @@ class Store:
             return
         s.merge(_CardRow(deck=deck, card_id=card_id, **_state_columns("", state)))
 
+
+    # -- the exam date and mock exams (never part of a card's schedule) ----------
+
+    def exam(self, deck: str) -> Exam | None:
+        """The deck's exam date, or None when none is set."""
+        with self._session() as s:
+            row = s.get(_ExamRow, deck)
+            if row is None:
+                return None
+            return Exam(date.fromisoformat(row.exam_day), row.window_days,
+                        date.fromisoformat(row.set_on))
+
+    def set_exam(self, deck: str, exam: Exam) -> None:
+        with self._session() as s:
+            s.merge(_ExamRow(deck=deck, exam_day=exam.day.isoformat(),
+                             window_days=exam.window, set_on=exam.set_on.isoformat()))
+
+    def clear_exam(self, deck: str) -> bool:
+        """Remove the deck's exam date; False if it had none."""
+        with self._session() as s:
+            result = s.execute(delete(_ExamRow).where(_ExamRow.deck == deck))
+            return bool(getattr(result, "rowcount", 0))
+
+    def record_mock(
+        self, deck: str, at: datetime, day: date, seed: int, minutes: float,
+        answers: Sequence[MockAnswer],
+    ) -> int:
+        """Store one mock exam and its answers in one transaction; returns its id."""
+        with self._session() as s:
+            row = _MockRow(deck=deck, started_at=at.isoformat(timespec="seconds"),
+                           review_day=day.isoformat(), seed=seed, minutes=minutes)
+            s.add(row)
+            s.flush()
+            for i, a in enumerate(answers):
+                s.add(_MockAnswerRow(
+                    attempt_id=row.id, position=i, card_id=a.card_id, answer=a.answer,
+                    answered=int(a.answered), covered=a.covered, of=a.of,
+                    seconds=round(a.seconds, 3),
+                    points=json.dumps([[text, hit] for text, hit in a.points],
+                                      ensure_ascii=False),
+                ))
+            return row.id
+
+    def mock_attempts(self, deck: str) -> list[MockAttempt]:
+        """The deck's mock exams, oldest first."""
+        with self._session() as s:
+            attempts = list(s.scalars(
+                select(_MockRow).where(_MockRow.deck == deck).order_by(_MockRow.id)))
+            result = []
+            for m in attempts:
+                rows = s.scalars(select(_MockAnswerRow)
+                                 .where(_MockAnswerRow.attempt_id == m.id)
+                                 .order_by(_MockAnswerRow.position))
+                answers = tuple(
+                    MockAnswer(r.card_id, r.answer, r.covered, r.of, r.seconds,
+                               bool(r.answered),
+                               tuple((str(t), bool(h)) for t, h in json.loads(r.points)))
+                    for r in rows
+                )
+                result.append(MockAttempt(m.id, datetime.fromisoformat(m.started_at),
+                                          date.fromisoformat(m.review_day), m.seed,
+                                          m.minutes, answers))
+            return result

@@ -126,7 +126,7 @@ def _flat(text: str) -> str:
 
 def _beyond_answer(card: Card) -> str:
     """Everything a card states on its own authority: the correction and the key points."""
-    return _flat(" ".join([card.correction or "", *card.key_points]))
+    return _flat(" ".join([card.correction or "", *(p.text for p in card.key_points)]))
 
 
 def test_deck_metadata(main: Deck, extras: Deck) -> None:
@@ -265,7 +265,7 @@ def test_vanishing_is_not_divergence(cards: dict[str, Card]) -> None:
 def test_transfer_learning_works_best_with_cnns(cards: dict[str, Card]) -> None:
     for cid in ("transfer-learning", "transfer-best-networks"):
         text = _flat(" ".join([cards[cid].correction or cards[cid].answer,
-                               *cards[cid].key_points]))
+                               *(p.text for p in cards[cid].key_points)]))
         assert "small dense" in text, cid
         assert "CNN" in text or "convolutional" in text, cid
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from quizzer.cards import Card, Deck
+from quizzer.marker import Marking
 from quizzer.scheduler import GRADE_MEANINGS, REDRILL_UNTIL, State
 from quizzer.session import Item, Review
 from quizzer.ui.console import out
@@ -49,11 +50,36 @@ def reveal(card: Card) -> None:
         console.print(Text("Key points", style="bold"))
         points = Table.grid(padding=(0, 1))
         for point in card.key_points:
-            points.add_row(Text("  •"), Text(point))
+            points.add_row(Text("  •"), Text(point.text))
         console.print(points)
     if card.demo:
         console.print(Text.assemble(("Demo: ", "bold"), (card.demo, "magenta"),
                                     ("  (d runs it)", "dim")))
+
+
+def checklist(marking: Marking) -> Table:
+    """The key points, each ticked or crossed, as the marker (or the student) decided."""
+    table = Table.grid(padding=(0, 1))
+    for p in marking.points:
+        mark = Text("✔", style="bold green") if p.covered else Text("✘", style="bold red")
+        table.add_row(mark, Text(p.text, style="" if p.covered else "dim"))
+    return table
+
+
+def suggestion_line(marking: Marking) -> Text:
+    covered = sum(p.covered for p in marking.points)
+    return Text.assemble(
+        ("Suggested grade ", "bold"), (str(marking.suggested_grade), "bold cyan"),
+        (f"  ({covered}/{len(marking.points)} key points covered)", "dim"),
+    )
+
+
+def marking(card: Card, result: Marking) -> None:
+    """`quizzer mark`: the card, then the checklist and the suggested grade."""
+    console = out()
+    console.print(Text(f"#{card.number} {card.id}: ", style="cyan") + Text(card.question))
+    console.print(checklist(result))
+    console.print(suggestion_line(result))
 
 
 def grade_help(preview: Mapping[int, State] | None, has_demo: bool) -> None:
