@@ -55,13 +55,14 @@ def heatmap(reviews_by_day: dict[date, int], width: int) -> Text:
         return Text("(no days)")
     start = days[0] - timedelta(days=days[0].weekday())
     weeks = (days[-1] - start).days // 7 + 1
-    cell = 2 if 4 + 2 * weeks <= width else 1
-    if 4 + cell * weeks > width:  # too many weeks for the screen: keep the latest ones
-        skip = weeks - (width - 4) // cell
+    room = width - 4 - 3  # weekday labels on the left, a month label's overhang on the right
+    cell = 2 if 2 * weeks <= room else 1
+    if cell * weeks > room:  # too many weeks for the screen: keep the latest ones
+        skip = weeks - room // cell
         start += timedelta(days=7 * skip)
         weeks -= skip
     top = max(reviews_by_day.values(), default=0)
-    months = [" "] * (cell * weeks)
+    months = [" "] * (cell * weeks + 3)  # a label may run past the last column
     for w in range(weeks):
         monday = start + timedelta(days=7 * w)
         if w == 0 or (monday + timedelta(days=6)).day <= 7:
@@ -70,7 +71,7 @@ def heatmap(reviews_by_day: dict[date, int], width: int) -> Text:
             at = cell * w
             if all(ch == " " for ch in months[max(0, at - 1): at + len(label)]):
                 months[at: at + len(label)] = list(label)
-    text = Text("    " + "".join(months[: cell * weeks]).rstrip() + "\n")
+    text = Text("    " + "".join(months).rstrip() + "\n")
     for row in range(7):
         text.append(f"{WEEKDAYS[row]:<4}")
         for w in range(weeks):
@@ -84,7 +85,7 @@ def heatmap(reviews_by_day: dict[date, int], width: int) -> Text:
                 text.append(" ")
         text.append("\n")
     legend = Text("    ")
-    bounds = [math.ceil(top * i / 4) for i in range(5)]
+    bounds = [top * i // 4 for i in range(5)]  # level i: 4n/top in (i-1, i]
     for i, (glyph, style) in enumerate(LEVELS):
         if i == 0:
             what = "none"
