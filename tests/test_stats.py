@@ -266,6 +266,7 @@ def test_leech_default_matches_the_cli_and_is_never_suspended(
     history: dict[str, State],
 ) -> None:
     assert DEFAULT_LEECH_LAPSES == stats.LEECH_LAPSES == 4
+    assert DEFAULT_STATS_DAYS == stats.HEATMAP_DAYS == 112
     # deep-net-problems is a leech and overdue: it is still in today's queue.
     code, out, _ = invoke("due", "--json")
     assert code == 0 and json.loads(out)["due"] >= 1
