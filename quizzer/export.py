@@ -515,9 +515,10 @@ def _progress_section(parts: Sequence[DeckData], today: date,
     return [
         _table(header, align, rows),
         f"Retention is the share of deciding grades (the first grade of a card on a review "
-        f"day, not re-drills) of 3 or more, among reviews of cards already learned, given "
-        f"from {first.isoformat()} to {today.isoformat()}. Young and mature count cards by "
-        f"their current interval.",
+        f"day, not re-drills) of 3 or more, among those given to cards already graded on an "
+        f"earlier day, from {first.isoformat()} to {today.isoformat()}. Young and mature "
+        f"count cards by their current interval; a leech is a card with "
+        f"{parts[0].leech_lapses} or more lapses.",
         *charts("heatmap", f"Reviews per day, last {HEATMAP_DAYS} days"),
         f"**Forecast:** reviews due on each of the next {FORECAST_DAYS} days. Overdue cards "
         f"count on today; new cards are not counted.",

@@ -187,15 +187,26 @@ def deck_stats(
     seconds_by_day = {d: round(s, 1) for d, s in seconds_by_day.items()}
     current, longest = streaks((r.day for r in log), today)
 
+    # One pass over the deciding grades fills every retention bucket.
     window_start = today - timedelta(days=RETENTION_DAYS - 1)
+    section_of = {c.id: c.section for c in cards}
     by_week: dict[date, Ratio] = {}
     monday = first - timedelta(days=first.weekday())
     while monday <= today:
-        by_week[monday] = retention(log, max(monday, first),
-                                    min(monday + timedelta(days=6), today))
+        by_week[monday] = Ratio()
         monday += timedelta(days=7)
+    by_section: dict[str, Ratio] = {}
+    for r in log:
+        if not is_deciding_retention(r) or r.day > today:
+            continue
+        one = Ratio(1 if r.grade >= PASS else 0, 1)
+        if r.day >= first:
+            week = r.day - timedelta(days=r.day.weekday())
+            by_week[week] += one
+        if r.day >= window_start:
+            name = section_of[r.card_id]
+            by_section[name] = by_section.get(name, Ratio()) + one
 
-    section_of = {c.id: c.section for c in cards}
     order = [s for s in sections if s in section_of.values()]
     order += sorted({s for s in section_of.values() if s not in order})
     section_stats = tuple(
@@ -204,8 +215,7 @@ def deck_stats(
             cards=sum(1 for c in cards if c.section == name),
             mature=sum(1 for c in cards if c.section == name
                        and maturity(by_card[c.id]) == "mature"),
-            retention=retention((r for r in log if section_of[r.card_id] == name),
-                                window_start, today),
+            retention=by_section.get(name, Ratio()),
         )
         for name in order
     )
