@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 DEFAULT_DAY_START = 4
 DEFAULT_NEW_PER_DAY = 20
 DEFAULT_REVIEWS_PER_DAY = 200
+DEFAULT_LEECH_LAPSES = 4
+DEFAULT_STATS_DAYS = 112
 
 app = typer.Typer(
     help="Spaced-repetition exam prep in the terminal: review, run demos, export a summary.",
@@ -66,6 +68,13 @@ NewOpt = Annotated[
 ]
 ReviewsOpt = Annotated[
     int, typer.Option("--reviews", min=0, help="Reviews per day (counting today's so far).")
+]
+LeechOpt = Annotated[
+    int,
+    typer.Option(
+        "--leech-lapses", envvar="QUIZZER_LEECH_LAPSES", min=1,
+        help="Lapses at which a card counts as a leech (flagged, never suspended).",
+    ),
 ]
 
 
@@ -137,6 +146,7 @@ def review(
     new: NewOpt = DEFAULT_NEW_PER_DAY,
     reviews: ReviewsOpt = DEFAULT_REVIEWS_PER_DAY,
     day_start: DayStartOpt = DEFAULT_DAY_START,
+    leech_lapses: LeechOpt = DEFAULT_LEECH_LAPSES,
 ) -> None:
     """Review today's cards: type an answer, see the reference, grade yourself 0-5.
 
@@ -170,7 +180,8 @@ def review(
         if session.new_limit > new:
             screens.note(f"New-card limit raised to {session.new_limit} today, so every card "
                          "is introduced before the final-review window.")
-        run_review(session, the_deck, store, datetime.now, _inline_demo)
+        run_review(session, the_deck, store, datetime.now, _inline_demo,
+                   leech_lapses=leech_lapses)
 
 
 def _inline_demo(card: Card) -> None:
@@ -318,29 +329,40 @@ def due(
         screens.note(line)
 
 
-def _card_json(card: Card, s: State) -> dict[str, Any]:
+def _card_json(card: Card, s: State, leech_lapses: int) -> dict[str, Any]:
+    from quizzer.stats import is_leech
+
     return {
         "id": card.id, "number": card.number, "question": card.question,
         "section": card.section, "state": "new" if s.is_new else "review",
         "repetitions": s.repetitions, "interval": s.interval, "ease": s.ease / 100,
         "due": s.due.isoformat() if s.due else None, "lapses": s.lapses, "demo": card.demo,
+        "leech": is_leech(s, leech_lapses),
     }
 
 
 @app.command()
 @user_errors
-def cards(deck: DeckOpt = None, db: DbOpt = None, json_: JsonOpt = False) -> None:
-    """List every card of the deck with its schedule."""
+def cards(
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+    json_: JsonOpt = False,
+    leech_lapses: LeechOpt = DEFAULT_LEECH_LAPSES,
+) -> None:
+    """List every card of the deck with its schedule; leeches are marked."""
     from quizzer.scheduler import NEW
     the_deck = _deck(deck)
     with _store(db) as store:
         states = store.states(the_deck.id)
     if json_:
-        _print_json([_card_json(c, states.get(c.id, NEW)) for c in the_deck.cards])
+        _print_json([_card_json(c, states.get(c.id, NEW), leech_lapses)
+                     for c in the_deck.cards])
         return
+    from quizzer.stats import is_leech
     from quizzer.ui import screens
 
-    screens.cards_table(the_deck, states)
+    leeches = {c.id for c in the_deck.cards if is_leech(states.get(c.id, NEW), leech_lapses)}
+    screens.cards_table(the_deck, states, leeches)
 
 
 @app.command()
@@ -425,6 +447,7 @@ def export(
         bool, typer.Option("--no-demos", help="Skip running demos: a fast text-only summary.")
     ] = False,
     day_start: DayStartOpt = DEFAULT_DAY_START,
+    leech_lapses: LeechOpt = DEFAULT_LEECH_LAPSES,
 ) -> None:
     """Write a Markdown study summary: every answer, correction, key point, the demos'
     evidence with figures, and your own progress and weakest cards.
@@ -443,7 +466,8 @@ def export(
         decks.append(_deck(EXTRAS_DECK))
     day = _today(day_start)
     with _store(db) as store:
-        parts = [DeckData(d, store.states(d.id), store.history(d.id), extras=i > 0)
+        parts = [DeckData(d, store.states(d.id), store.history(d.id), extras=i > 0,
+                          leech_lapses=leech_lapses)
                  for i, d in enumerate(decks)]
     from quizzer.demos import run
 
@@ -619,6 +643,38 @@ def mock(
     if json_:
         _print_json(exam.result_json(attempts, markings))
     screen.results(attempts, markings, str(report_path))
+
+
+@app.command()
+@user_errors
+def stats(
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=3660,
+                          help="Days the heatmap, time spent and weekly retention cover.")
+    ] = DEFAULT_STATS_DAYS,
+    json_: JsonOpt = False,
+    leech_lapses: LeechOpt = DEFAULT_LEECH_LAPSES,
+    day_start: DayStartOpt = DEFAULT_DAY_START,
+) -> None:
+    """Your progress: cards by state, a heatmap of reviews with streaks, time spent, true
+    retention, the forecast of reviews due, mastery per section and leeches."""
+    from quizzer.stats import as_json, deck_stats
+
+    the_deck = _deck(deck)
+    day = _today(day_start)
+    with _store(db) as store:
+        states = store.states(the_deck.id)
+        log = store.history(the_deck.id)
+    result = deck_stats(the_deck.cards, states, log, day, days=days, leech_lapses=leech_lapses,
+                        sections=the_deck.meta.sections)
+    if json_:
+        _print_json(as_json(result))
+        return
+    from quizzer.ui.stats import show_stats
+
+    show_stats(the_deck, result)
 
 
 def _print_json(data: Any) -> None:

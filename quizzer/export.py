@@ -41,15 +41,22 @@ from urllib.parse import quote
 from quizzer.cards import Card, Deck
 from quizzer.demos.result import DemoResult, Plot
 from quizzer.errors import QuizzerError
-from quizzer.model import LogEntry, Review
+from quizzer.model import Review
 from quizzer.scheduler import GRADE_MEANINGS, NEW, PASS, START_EASE, State
-from quizzer.session import summarize_today
+from quizzer.stats import FORECAST_DAYS as FORECAST_DAYS_STATS
+from quizzer.stats import (
+    HEATMAP_DAYS,
+    LEECH_LAPSES,
+    MATURE_DAYS,
+    RETENTION_DAYS,
+    DeckStats,
+    deck_stats,
+    is_leech,
+)
 
 Order = Literal["chapter", "weakest"]
 ORDERS: tuple[Order, ...] = ("chapter", "weakest")
-MATURE_DAYS = 21  # an interval of at least this many days makes a card mature, as in Anki
-RETENTION_DAYS = 30
-FORECAST_DAYS = 7
+FORECAST_DAYS = 7  # the summary's table; the forecast figure shows stats' 30 days
 DEFAULT_OUTPUT = "study-summary.md"
 ASSETS_SUFFIX = "_assets"
 
@@ -61,6 +68,11 @@ ProgressFn = Callable[[int, int, str], None]
 """Called with (steps done, steps in all, what runs now) while demos and figures are made."""
 PlotSaver = Callable[[Plot, Path], None]
 """Draws a plot into a PNG file (quizzer.figures.save_plot)."""
+Chart = Literal["heatmap", "forecast"]
+ChartWriter = Callable[[Chart, DeckStats, str], str]
+"""Draws a progress chart of a deck under a file name and returns the link to it."""
+ChartSaver = Callable[[Chart, DeckStats, Path], None]
+"""Draws a progress chart into a PNG file (quizzer.figures.save_chart)."""
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -73,6 +85,7 @@ class DeckData:
     states: Mapping[str, State]
     history: Sequence[Review]  # oldest first, as Store.history(deck.id) returns it
     extras: bool = False  # the extras deck: cards are labelled E1, E2, ... in their own part
+    leech_lapses: int = LEECH_LAPSES  # lapses at which a card is a leech (quizzer.stats)
 
     @property
     def prefix(self) -> str:
@@ -243,6 +256,7 @@ class CardView:
     section_title: str
     state: State
     reviews: tuple[Review, ...]  # oldest first
+    leech: bool = False  # lapses at or above the leech threshold (quizzer.stats.is_leech)
 
     @property
     def reviewed(self) -> bool:
@@ -267,7 +281,7 @@ class CardView:
         """Why the card counts as weak; empty for a strong or never-reviewed card."""
         if not self.reviewed:
             return []
-        why = []
+        why = ["leech"] if self.leech else []
         if self.state.ease < START_EASE:
             why.append(f"ease {_ease(self.state.ease)} < {_ease(START_EASE)}")
         if self.state.lapses:
@@ -297,7 +311,8 @@ def _views(part: DeckData) -> list[CardView]:
         by_card.setdefault(r.card_id, []).append(r)
     return [
         CardView(c, f"{part.prefix}{c.number}", c.section, part.states.get(c.id, NEW),
-                 tuple(by_card.get(c.id, ())))
+                 tuple(by_card.get(c.id, ())),
+                 is_leech(part.states.get(c.id, NEW), part.leech_lapses))
         for c in part.deck.cards
     ]
 
@@ -310,7 +325,7 @@ def weakest_first(views: Sequence[CardView]) -> list[CardView]:
 
 @dataclass(frozen=True)
 class Overview:
-    """The numbers of the progress section for one deck."""
+    """The numbers of the progress section for one deck, all read from quizzer.stats."""
 
     cards: int
     new: int
@@ -322,6 +337,8 @@ class Overview:
     retained: int
     retention_base: int
     forecast: tuple[int, ...]  # due on today (overdue included), today+1, ...
+    leech: int = 0
+    stats: DeckStats | None = None  # everything else, for the heatmap and forecast figures
 
 
 def overview(part: DeckData, today: date) -> Overview:
@@ -329,29 +346,14 @@ def overview(part: DeckData, today: date) -> Overview:
 
     Only cards that are in the deck count; rows of cards since removed are ignored.
     """
-    ids = {c.id for c in part.deck.cards}
-    states = [part.states.get(cid, NEW) for cid in sorted(ids)]
-    new = sum(1 for s in states if s.is_new)
-    young = sum(1 for s in states if not s.is_new and s.interval < MATURE_DAYS)
-    mature = len(states) - new - young
-    history = [r for r in part.history if r.card_id in ids]
-    log = [LogEntry(r.card_id, r.grade, r.kind, r.before.is_new) for r in history
-           if r.day == today]
-    counts = summarize_today(log)
-    start = today - timedelta(days=RETENTION_DAYS)
-    deciding = [r for r in history
-                if r.kind == "schedule" and not r.before.is_new and start < r.day <= today]
-    retained = sum(1 for r in deciding if r.grade >= PASS)
-    forecast = [0] * FORECAST_DAYS
-    for s in states:
-        if s.due is not None:
-            offset = max(0, (s.due - today).days)
-            if offset < FORECAST_DAYS:
-                forecast[offset] += 1
+    s = deck_stats(part.deck.cards, part.states, part.history, today,
+                   leech_lapses=part.leech_lapses, sections=part.deck.meta.sections)
+    counts = s.today_counts
     return Overview(
-        cards=len(states), new=new, young=young, mature=mature, redrill=len(counts.redrill),
-        reviews=len(history), graded_today=counts.new_done + counts.reviews_done,
-        retained=retained, retention_base=len(deciding), forecast=tuple(forecast),
+        cards=s.cards, new=s.new, young=s.young, mature=s.mature, redrill=len(counts.redrill),
+        reviews=s.reviews_total, graded_today=counts.new_done + counts.reviews_done,
+        retained=s.retention.passed, retention_base=s.retention.total,
+        forecast=tuple(s.forecast.values())[:FORECAST_DAYS], leech=s.leech, stats=s,
     )
 
 
@@ -465,7 +467,8 @@ def _day_label(day: date, today: date) -> str:
     return f"{day.isoformat()} ({tag})"
 
 
-def _progress_section(parts: Sequence[DeckData], today: date) -> list[str]:
+def _progress_section(parts: Sequence[DeckData], today: date,
+                      write_chart: ChartWriter | None = None) -> list[str]:
     stats = [overview(p, today) for p in parts]
     header = ["", *(f"`{p.deck.id}`" for p in parts)]
     align = ["l", *("r" for _ in parts)]
@@ -474,9 +477,24 @@ def _progress_section(parts: Sequence[DeckData], today: date) -> list[str]:
         return [label, *values]
 
     def retention(o: Overview) -> str:
-        if not o.retention_base:
+        percent = o.stats.retention.percent if o.stats else None
+        if percent is None:
             return "–"
-        return f"{100 * o.retained / o.retention_base:.1f}% ({o.retained}/{o.retention_base})"
+        return f"{percent:.1f}% ({o.retained}/{o.retention_base})"
+
+    def charts(kind: Chart, title: str) -> list[str]:
+        out = []
+        for part, o in zip(parts, stats, strict=True):
+            if write_chart is None or o.stats is None:
+                continue
+            label = f"{title}: {part.deck.id}"
+            try:
+                link = write_chart(kind, o.stats, f"progress-{part.deck.id}-{kind}.png")
+            except Exception as exc:  # a figure must not take the summary down with it
+                out.append(f"Figure failed ({escape_text(label)}): {escape_text(_error(exc))}")
+                continue
+            out.append(f"![{escape_text(label)}]({link})")
+        return out
 
     rows = [
         row("Cards", (str(o.cards) for o in stats)),
@@ -487,6 +505,7 @@ def _progress_section(parts: Sequence[DeckData], today: date) -> list[str]:
         row("Reviews done, all time (re-drills included)", (str(o.reviews) for o in stats)),
         row("Cards graded today", (str(o.graded_today) for o in stats)),
         row(f"Retention, last {RETENTION_DAYS} days", (retention(o) for o in stats)),
+        row(f"Leeches ({parts[0].leech_lapses} or more lapses)", (str(o.leech) for o in stats)),
     ]
     first = today - timedelta(days=RETENTION_DAYS - 1)
     forecast_rows = [
@@ -496,12 +515,15 @@ def _progress_section(parts: Sequence[DeckData], today: date) -> list[str]:
     return [
         _table(header, align, rows),
         f"Retention is the share of deciding grades (the first grade of a card on a review "
-        f"day, not re-drills) of 3 or more, among reviews of cards already learned, given "
-        f"from {first.isoformat()} to {today.isoformat()}. Young and mature count cards by "
-        f"their current interval.",
+        f"day, not re-drills) of 3 or more, among those given to cards already graded on an "
+        f"earlier day, from {first.isoformat()} to {today.isoformat()}. Young and mature "
+        f"count cards by their current interval; a leech is a card with "
+        f"{parts[0].leech_lapses} or more lapses.",
+        *charts("heatmap", f"Reviews per day, last {HEATMAP_DAYS} days"),
         f"**Forecast:** reviews due on each of the next {FORECAST_DAYS} days. Overdue cards "
         f"count on today; new cards are not counted.",
         _table(["Day", *header[1:]], align, forecast_rows),
+        *charts("forecast", f"Reviews due, next {FORECAST_DAYS_STATS} days"),
     ]
 
 
@@ -667,11 +689,13 @@ def build_summary(
     run_demo: DemoRunner | None = None,
     write_figure: FigureWriter | None = None,
     progress: ProgressFn | None = None,
+    write_chart: ChartWriter | None = None,
 ) -> str:
     """The study summary as Markdown: the main deck first, then any extras part.
 
     `run_demo` None skips the demos (a fast, text-only summary); `write_figure` None
-    leaves the figures out. Demos run in document order, each once.
+    leaves the figures out, and `write_chart` None the progress charts (reviews per day
+    and the forecast). Demos run in document order, each once.
     """
     if not parts:
         raise QuizzerError("nothing to export: no deck was given")
@@ -708,7 +732,7 @@ def build_summary(
                       f"(#{outline.weakest.slug}) for what that means); cards never reviewed "
                       "come last, in number order.")
     blocks += [_h(outline.contents), _contents(outline)]
-    blocks += [_h(outline.progress), *_progress_section(parts, today)]
+    blocks += [_h(outline.progress), *_progress_section(parts, today, write_chart)]
     blocks += [_h(outline.weakest), *_weakest_section(outline, parts, views)]
     for part, groups in outline.groups:
         for group in groups:
@@ -750,17 +774,29 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _write_asset(folder: Path, name: str, draw: Callable[[Path], None]) -> str:
+    """Draw a file into `folder` under `name` (atomically) and return the link to it."""
+    folder.mkdir(exist_ok=True)
+    target = folder / name
+    tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+    try:
+        draw(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return f"{quote(folder.name)}/{quote(name)}"
+
+
 def _figure_writer(folder: Path, save_plot: PlotSaver) -> FigureWriter:
     def write(plot: Plot, name: str) -> str:
-        folder.mkdir(exist_ok=True)
-        target = folder / name
-        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
-        try:
-            save_plot(plot, tmp)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return f"{quote(folder.name)}/{quote(name)}"
+        return _write_asset(folder, name, lambda tmp: save_plot(plot, tmp))
+
+    return write
+
+
+def _chart_writer(folder: Path, save_chart: ChartSaver) -> ChartWriter:
+    def write(kind: Chart, stats: DeckStats, name: str) -> str:
+        return _write_asset(folder, name, lambda tmp: save_chart(kind, stats, tmp))
 
     return write
 
@@ -774,6 +810,7 @@ def write_export(
     run_demo: DemoRunner | None = None,
     progress: ProgressFn | None = None,
     save_plot: PlotSaver | None = None,
+    save_chart: ChartSaver | None = None,
     stdout: TextIO | None = None,
 ) -> Path | None:
     """Build the summary and write it to `output`, or to standard output for "-".
@@ -795,9 +832,16 @@ def write_export(
 
         save_plot = default_saver
     writer = _figure_writer(assets_dir(path), save_plot) if run_demo is not None else None
+    chart_writer = None
+    if run_demo is not None:  # figures come with the demos: --no-demos stays text only
+        if save_chart is None:
+            from quizzer.figures import save_chart as default_chart_saver
+
+            save_chart = default_chart_saver
+        chart_writer = _chart_writer(assets_dir(path), save_chart)
     try:
         text = build_summary(parts, today, order=order, run_demo=run_demo,
-                             write_figure=writer, progress=progress)
+                             write_figure=writer, progress=progress, write_chart=chart_writer)
         _atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         raise QuizzerError(f"{path}: cannot write the summary ({exc.strerror or exc}); "

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from quizzer.cards import Card, Deck
 from quizzer.scheduler import GRADES, REDRILL_UNTIL
 from quizzer.session import Event, Session, due_on, next_due
+from quizzer.stats import LEECH_LAPSES, leech_advice
 from quizzer.store import Store
 from quizzer.ui import screens
 from quizzer.ui.console import read_line
@@ -38,10 +39,11 @@ def run_review(
     store: Store,
     clock: Callable[[], datetime],
     run_demo: Callable[[Card], None],
+    leech_lapses: int = LEECH_LAPSES,
 ) -> None:
     """Drive `session` until the queue is empty, the user quits, or input ends."""
     try:
-        _loop(session, deck, store, clock, run_demo)
+        _loop(session, deck, store, clock, run_demo, leech_lapses)
     except KeyboardInterrupt:
         screens.note("\nInterrupted; every grade given so far is saved.")
     ids = [c.id for c in deck.cards]
@@ -59,10 +61,13 @@ def _loop(
     store: Store,
     clock: Callable[[], datetime],
     run_demo: Callable[[Card], None],
+    leech_lapses: int,
 ) -> None:
     while (item := session.current) is not None:
         total = session.done + session.remaining
-        screens.card_header(item, session.done + 1, total, session.state_of(item.card.id))
+        state = session.state_of(item.card.id)
+        screens.card_header(item, session.done + 1, total, state,
+                            leech_advice(item.card, state, leech_lapses))
         started = time.monotonic()
         answer = read_line("Your answer (Enter reveals): ")
         if answer is None:

@@ -22,6 +22,6 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("QUIZZER_DB", str(data / "quizzer.db"))
-    for var in ("QUIZZER_DECK", "QUIZZER_TODAY", "QUIZZER_DAY_START"):
+    for var in ("QUIZZER_DECK", "QUIZZER_TODAY", "QUIZZER_DAY_START", "QUIZZER_LEECH_LAPSES"):
         monkeypatch.delenv(var, raising=False)
     return data / "quizzer.db"

@@ -187,6 +187,10 @@ def fake_saver(plot: Plot, path: Path) -> None:
     path.write_bytes(b"\x89PNG fake " + plot.title.encode())
 
 
+def fake_chart(kind: str, stats: object, path: Path) -> None:
+    path.write_bytes(b"\x89PNG fake chart " + kind.encode())
+
+
 # -- structure -------------------------------------------------------------------------
 
 
@@ -195,7 +199,7 @@ def test_every_question_has_a_heading_and_the_five_corrections_are_callouts(
 ) -> None:
     out = tmp_path / "study-summary.md"
     write_export(out, [part(studied, ch11())], TODAY, run_demo=Recorder(),
-                 save_plot=fake_saver)
+                 save_plot=fake_saver, save_chart=fake_chart)
     tokens = commonmark().parse(out.read_text(encoding="utf-8"))
     found = dict(headings(tokens))
     by_heading = sections(tokens)
@@ -231,7 +235,8 @@ def test_toc_and_weakest_links_resolve_to_headings(studied: Store, tmp_path: Pat
 
 def test_no_link_leaves_the_document_except_figures(studied: Store, tmp_path: Path) -> None:
     out = tmp_path / "s.md"
-    write_export(out, [part(studied, ch11())], TODAY, run_demo=Recorder(), save_plot=fake_saver)
+    write_export(out, [part(studied, ch11())], TODAY, run_demo=Recorder(),
+                 save_plot=fake_saver, save_chart=fake_chart)
     tokens = gfm().parse(out.read_text(encoding="utf-8"))
     hrefs = [str(t.attrs["href"]) for t in walk(tokens) if t.type == "link_open"]
     assert hrefs and all(h.startswith("#") for h in hrefs)
@@ -325,7 +330,8 @@ def test_hostile_card_produces_no_html_and_keeps_tables_intact(
     deck = hostile_deck(tmp_path)
     grade(store, deck.id, "evil", 2, TODAY, answer="<script>alert(2)</script> | `x")
     out = tmp_path / "evil.md"
-    write_export(out, [part(store, deck)], TODAY, run_demo=hostile_result, save_plot=fake_saver)
+    write_export(out, [part(store, deck)], TODAY, run_demo=hostile_result,
+                 save_plot=fake_saver, save_chart=fake_chart)
     text = out.read_text(encoding="utf-8")
     tokens = md.parse(text)
     assert html_tokens(tokens) == []
@@ -337,11 +343,13 @@ def test_hostile_card_produces_no_html_and_keeps_tables_intact(
     kinds = {(t.type, t.content) for t in walk(tokens)}
     assert ("code_inline", "kept_code") in kinds
     assert ("text", "kept emphasis") in kinds
-    # No links other than our own anchors, no images other than the figure.
+    # No links other than our own anchors, no images other than our figures.
     hrefs = [str(t.attrs["href"]) for t in walk(tokens) if t.type == "link_open"]
     assert all(h.startswith("#") for h in hrefs)
     srcs = [str(t.attrs["src"]) for t in walk(tokens) if t.type == "image"]
-    assert srcs == ["evil_assets/overfitting-small-data-1.png"]
+    assert srcs == ["evil_assets/progress-evil-heatmap.png",
+                    "evil_assets/progress-evil-forecast.png",
+                    "evil_assets/overfitting-small-data-1.png"]
     # The unclosed fence in the correction did not swallow the rest of the card.
     assert not any(t.type in ("fence", "code_block") for t in tokens)
     assert "Your progress:" in text.split("Correction:")[1]
@@ -585,7 +593,7 @@ def test_stdout_gets_the_summary_and_no_figures_anywhere(
     before = set(tmp_path.iterdir())
     buf = io.StringIO()
     assert write_export("-", [part(studied, ch11())], TODAY, run_demo=fake_result,
-                        save_plot=fake_saver, stdout=buf) is None
+                        save_plot=fake_saver, save_chart=fake_chart, stdout=buf) is None
     assert set(tmp_path.iterdir()) == before
     text = buf.getvalue()
     assert "Figures are left out" in text and "![" not in text
@@ -602,7 +610,7 @@ def test_failed_build_leaves_the_old_file_intact(studied: Store, tmp_path: Path)
 
     with pytest.raises(KeyboardInterrupt):
         write_export(out, [part(studied, ch11())], TODAY, run_demo=fake_result,
-                     save_plot=fake_saver, progress=interrupt)
+                     save_plot=fake_saver, save_chart=fake_chart, progress=interrupt)
     assert out.read_text() == "old summary\n"
     assert not list(tmp_path.glob(".*.tmp"))
 

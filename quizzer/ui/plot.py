@@ -124,3 +124,47 @@ def render_plot(plot: Plot, width: int = 80, height: int = 20, color: bool = Fal
     text: str = fig.build().string(colorless=not color)
     fig.clear()
     return "\n".join([text.rstrip("\n"), *legend])
+
+
+def _y_ticks(top: float) -> list[float]:
+    """Up to five round ticks from 0 to at least `top`: whole numbers for counts."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if top >= 1:
+        step = max(1.0, math.ceil(step))
+    n = math.ceil(top / step)
+    return [round(i * step, 6) for i in range(n + 1)]
+
+
+def render_bars(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    width: int = 80,
+    height: int = 14,
+    tick_every: int = 7,
+) -> str:
+    """A bar chart as text: one bar per value, every `tick_every`-th bar labelled.
+
+    Drawn without colors, so it reads the same on dark and light backgrounds and under
+    NO_COLOR; y ticks are round numbers (whole numbers for counts).
+    """
+    width = max(int(width), MIN_WIDTH)
+    height = max(int(height), MIN_HEIGHT)
+    if not values:
+        return "\n".join(_clip(line, width) for line in (title, "(nothing to plot)"))
+    xs = list(range(len(values)))
+    ticks = _y_ticks(max(values))
+    fig = plt.figure
+    fig.clear()
+    fig.plot_size(width, height)
+    fig.title(_clip(title, width - 2))
+    fig.draw(fig.bar(xs, [float(v) for v in values], width=0.6))
+    fig.ruler("x").ticks(xs[::tick_every], [str(s) for s in labels[::tick_every]])
+    fig.ruler("y").ticks(ticks, [f"{t:g}" for t in ticks])
+    text: str = fig.build().string(colorless=True)
+    fig.clear()
+    return text.rstrip("\n")

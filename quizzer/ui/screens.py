@@ -7,7 +7,7 @@ is shown as text (markup escaped), except the reference answer, which is Markdow
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 from rich.markdown import Markdown
@@ -28,7 +28,9 @@ def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
-def card_header(item: Item, position: int, total: int, state: State) -> None:
+def card_header(item: Item, position: int, total: int, state: State,
+                leech: str | None = None) -> None:
+    """`leech` is quizzer.stats.leech_advice for the card: shown above the question."""
     kind = "re-drill" if item.kind == "drill" else ("new" if state.is_new else "review")
     c = item.card
     out().print()
@@ -36,6 +38,8 @@ def card_header(item: Item, position: int, total: int, state: State) -> None:
         Text(f" {position}/{total} · {kind} · #{c.number} {c.id} · {c.section} "),
         style="cyan",
     ))
+    if leech:
+        out().print(Text("⚑ " + leech, style="bold magenta"))
     out().print(Text(c.question, style="bold"))
 
 
@@ -145,7 +149,7 @@ def due_table(deck: Deck, day: date, due: int, new: int, redrill: int,
     out().print(table)
 
 
-def cards_table(deck: Deck, states: Mapping[str, State]) -> None:
+def cards_table(deck: Deck, states: Mapping[str, State], leeches: Collection[str] = ()) -> None:
     table = Table(title=f"{deck.meta.title} ({deck.id})", title_justify="left")
     for col, justify in [("#", "right"), ("id", "left"), ("state", "left"),
                          ("reps", "right"), ("interval", "right"), ("ease", "right"),
@@ -156,7 +160,8 @@ def cards_table(deck: Deck, states: Mapping[str, State]) -> None:
         table.add_row(
             str(c.number), c.id, "new" if s.is_new else "review", str(s.repetitions),
             _days(s.interval) if s.interval else "—", f"{s.ease_float:.2f}",
-            str(s.due or "—"), str(s.lapses),
+            str(s.due or "—"),
+            f"{s.lapses} leech" if c.id in leeches else str(s.lapses),
         )
     out().print(table)
 
