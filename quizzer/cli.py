@@ -546,8 +546,9 @@ def plan(
             )
         states = store.states(the_deck.id)
         history = store.history(the_deck.id)
-        new_done = sum(1 for e in store.today_log(the_deck.id, day)
-                       if e.kind == "schedule" and e.was_new)
+    from quizzer.stats import today_counts
+
+    new_done = today_counts(history, day).new_done
     from quizzer.readiness import readiness
 
     ids = [c.id for c in the_deck.cards]
@@ -667,8 +668,10 @@ def stats(
     with _store(db) as store:
         states = store.states(the_deck.id)
         log = store.history(the_deck.id)
+        exam = store.exam(the_deck.id)
     result = deck_stats(the_deck.cards, states, log, day, days=days, leech_lapses=leech_lapses,
-                        sections=the_deck.meta.sections)
+                        sections=the_deck.meta.sections,
+                        exam=exam.day if exam is not None and exam.day > day else None)
     if json_:
         _print_json(as_json(result))
         return

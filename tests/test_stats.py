@@ -441,3 +441,16 @@ def test_heatmap_legend_ranges_hold_the_days_drawn_with_them(top: int) -> None:
         glyph = text[1 + offset % 7][4 + 2 * (offset // 7)]
         lo, hi = ranges[glyph]
         assert lo <= n <= hi, (day, n, glyph, legend)
+
+
+def test_stats_forecast_runs_to_the_exam_date_set_by_plan(history: dict[str, State]) -> None:
+    exam = TODAY + timedelta(days=45)  # past the default 30-day horizon
+    code, _, err = invoke("plan", "--exam", exam.isoformat())
+    assert code == 0, err
+    forecast = stats_json()["forecast"]
+    assert min(forecast) == TODAY.isoformat()
+    assert max(forecast) == exam.isoformat()
+    assert len(forecast) == 46
+    code, _, err = invoke("plan", "--clear")
+    assert code == 0, err
+    assert len(stats_json()["forecast"]) == 30
