@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from quizzer.cards import Card, KeyPoint
 
-__all__ = ["Marking", "PointMark", "mark", "mark_points", "suggested_grade"]
+__all__ = ["Marking", "PointMark", "mark", "mark_points", "marking_of", "suggested_grade"]
 
 # Coverage thresholds of the suggested grade, highest first: (minimum coverage, grade).
 GRADE_RULE: tuple[tuple[float, int], ...] = ((1.0, 5), (0.75, 4), (0.5, 3), (0.25, 2))
