@@ -95,8 +95,13 @@ def _reference(card: Card) -> None:
 def reveal(card: Card, result: Marking, preview: Mapping[int, State] | None) -> None:
     """The plain reveal: the reference answer and the correction, then (fitting in one
     screen) the checklist, the suggested grade and one line of grades and intervals."""
-    console = out()
     _reference(card)
+    checked(card, result, preview)
+
+
+def checked(card: Card, result: Marking, preview: Mapping[int, State] | None) -> None:
+    """The part of the plain reveal that must fit one screen: checklist, suggestion, grades."""
+    console = out()
     if result.points:
         console.print(checklist(result))
         console.print(suggestion_line(result))
