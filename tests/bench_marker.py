@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from quizzer.marker import mark  # noqa: E402
-from tests.marker_quality import KINDS, bundled_cards, labels, score  # noqa: E402
+from quizzer.marker import mark
+from tests.marker_quality import KINDS, bundled_cards, labels, score
 
 
 def main() -> None:
