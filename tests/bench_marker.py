@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quizzer.marker import mark
-from tests.marker_quality import KINDS, bundled_cards, labels, score
+from tests.marker_quality import KINDS, bundled_cards, holdout_score, labels, score
 
 
 def main() -> None:
@@ -23,6 +23,10 @@ def main() -> None:
         print("  disagree:", line)
     for line in result.disordered:
         print("  out of order:", line)
+    held, pairs, misses = holdout_score()
+    print(f"held-out agreement (never tuned on): {held:.3f} over {pairs} pairs")
+    for line in misses:
+        print("  held-out disagree:", line)
     cards = bundled_cards()
     answers = [(cards[cid], str(a[k]["answer"])) for cid, a in labels().items() for k in KINDS]
     rounds = 20

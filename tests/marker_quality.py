@@ -13,6 +13,7 @@ from quizzer.marker import mark
 from quizzer.paths import resolve_deck
 
 LABELS = Path(__file__).with_name("marker_labels.yaml")
+HOLDOUT = Path(__file__).with_name("marker_holdout.yaml")
 KINDS = ("complete", "partial", "wrong", "off-topic")
 
 
@@ -66,3 +67,21 @@ def score() -> Score:
                 f"{k}={coverage[k]:.2f}" for k in KINDS))
     return Score(agree / pairs, ordered / len(data), pairs, tuple(disagreements),
                  tuple(disordered))
+
+
+def holdout_score() -> tuple[float, int, tuple[str, ...]]:
+    """Per-key-point agreement on the held-out answers (never tuned on)."""
+    cards = bundled_cards()
+    data: dict[str, dict[str, object]] = yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))
+    agree = pairs = 0
+    misses: list[str] = []
+    for card_id, entry in data.items():
+        covers = set(entry["covers"])  # type: ignore[call-overload]
+        for i, point in enumerate(mark(cards[card_id], str(entry["answer"])).points):
+            pairs += 1
+            if point.covered == (i in covers):
+                agree += 1
+            else:
+                said = "covered" if point.covered else "missed"
+                misses.append(f"{card_id} kp{i}: marker says {said}")
+    return agree / pairs, pairs, tuple(misses)
