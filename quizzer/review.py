@@ -69,6 +69,7 @@ class Summary:
     still_due: int  # cards due today or earlier and not decided: "overdue"
     next_due: date | None  # the first due date after today
     day: date
+    left: int = 0  # cards still in today's queue (quit early)
 
 
 @dataclass
@@ -168,6 +169,7 @@ def summarize(session: Session, deck: Deck, markings: Mapping[str, Marking],
         still_due=due_on(session.states, ids, day),
         next_due=next_due(later, ids),
         day=day,
+        left=session.remaining,
     )
 
 

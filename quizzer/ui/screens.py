@@ -174,6 +174,8 @@ def summary_rows(s: Summary) -> list[tuple[str, str]]:
         redrill += f"  (grades {distribution(s.redrill_grades)})"
     rows.append(("Re-drills", redrill))
     rows.append(("Time spent", duration(s.seconds)))
+    if s.left:
+        rows.append(("Left for today", str(s.left)))
     rows.append(("Due tomorrow", str(s.due_tomorrow)))
     if s.still_due:
         cards = "card" if s.still_due == 1 else "cards"

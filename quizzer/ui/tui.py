@@ -171,7 +171,7 @@ class DemoScreen(ModalScreen[None]):
         if run is None:
             body.update(Text("This card has no demo."))
             return
-        width = max(40, min(self.size.width - 4, 100))
+        width = max(40, min(self.size.width - 8, 100))  # borders, padding, scrollbar
         body.update(Group(*result_renderables(run, width, color=True)))
 
 
