@@ -175,3 +175,26 @@ def test_snapshot_end_screen(snap_compare: Any, store: Store) -> None:
     app = make_app(two, store)
     keys = ["enter", "1", *"exploding", "enter", "4", "enter", "4"]
     assert snap_compare(app, press=keys, terminal_size=(80, 24))
+
+
+async def test_ctrl_c_quits_from_the_editor_keeping_what_was_graded(
+    deck: Deck, store: Store
+) -> None:
+    app = make_app(deck, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"gradients", "enter", "3", *"half an answer", "ctrl+c")
+    assert not app.is_running
+    assert [(r.card_id, r.grade) for r in store.history(deck.id)] == [("deep-net-problems", 3)]
+
+
+async def test_undo_from_the_end_screen_brings_the_last_card_back(store: Store) -> None:
+    deck = load_deck(resolve_deck("ch11"))
+    one = Deck(deck.path, deck.meta, deck.cards[:1])
+    app = make_app(one, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"my answer", "enter", "5")
+        assert isinstance(app.screen, EndScreen)
+        await pilot.press("u")
+        assert not isinstance(app.screen, EndScreen)
+        assert app.screen.query_one(AnswerEditor).text == "my answer"
+        assert store.history(one.id) == []

@@ -195,9 +195,8 @@ class EndScreen(Screen[None]):
     def action_undo(self) -> None:
         app = self.app
         assert isinstance(app, ReviewApp)
-        if app.reviewer.undo() is not None:
-            self.dismiss()
-            app.review_screen.show_card(restore=True)
+        self.dismiss()
+        app.review_screen.action_undo()
 
 
 def end_text(s: Summary) -> Text:
