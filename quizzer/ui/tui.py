@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from rich.console import Group
 from rich.markdown import Markdown
+from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
@@ -113,9 +114,14 @@ class Checklist(OptionList):
         self.post_message(self.Toggled(message.option_index))
 
 
-def point_prompt(point: PointMark) -> Text:
-    mark = Text("✔ ", style="bold green") if point.covered else Text("✘ ", style="bold red")
-    return mark + Text(point.text, style="" if point.covered else "dim")
+def point_prompt(point: PointMark) -> Table:
+    """✔ or ✘, then the key point, wrapped under itself rather than under the mark."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(width=1)
+    grid.add_column(ratio=1)
+    mark = Text("✔", style="bold green") if point.covered else Text("✘", style="bold red")
+    grid.add_row(mark, Text(point.text, style="" if point.covered else "dim"))
+    return grid
 
 
 class HelpScreen(ModalScreen[None]):
