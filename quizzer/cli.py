@@ -147,14 +147,19 @@ def review(
     reviews: ReviewsOpt = DEFAULT_REVIEWS_PER_DAY,
     day_start: DayStartOpt = DEFAULT_DAY_START,
     leech_lapses: LeechOpt = DEFAULT_LEECH_LAPSES,
+    plain: Annotated[
+        bool, typer.Option("--plain", help="Line mode even in a terminal (as with a pipe).")
+    ] = False,
 ) -> None:
-    """Review today's cards: type an answer, see the reference, grade yourself 0-5.
+    """Review today's cards: type an answer, see it marked against the key points and the
+    reference, grade yourself 0-5.
 
-    Every grade is saved the moment you give it. At the grade prompt, u undoes the last
-    grade, d runs the card's demo and q quits. With piped input, each card reads one
-    line for the answer (empty reveals) and one for the grade.
+    In a terminal this opens the full-screen reviewer; with piped input or --plain, each
+    card reads one line for the answer (empty reveals) and one for the grade or command.
+    Every grade is saved the moment you give it. u undoes the last grade, d runs the
+    card's demo, q quits.
     """
-    from quizzer.review import run_review
+    from quizzer.review import Reviewer, run_review
     from quizzer.session import Session, due_on, next_due
     from quizzer.ui import screens
 
@@ -180,8 +185,19 @@ def review(
         if session.new_limit > new:
             screens.note(f"New-card limit raised to {session.new_limit} today, so every card "
                          "is introduced before the final-review window.")
-        run_review(session, the_deck, store, datetime.now, _inline_demo,
-                   leech_lapses=leech_lapses)
+        reviewer = Reviewer(session, the_deck, store, datetime.now,
+                            leech_lapses=leech_lapses)
+        if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            run_review(reviewer, _inline_demo)
+            return
+        from quizzer.ui.tui import run_tui
+
+        summary = run_tui(reviewer, _tui_demo)
+    screens.summary(summary)
+
+
+def _tui_demo(card: Card) -> DemoRun | None:
+    return _run_demo(card.demo, card.id) if card.demo else None
 
 
 def _inline_demo(card: Card) -> None:

@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from quizzer.cards import Card, KeyPoint
 
-__all__ = ["Marking", "PointMark", "mark", "mark_points", "suggested_grade"]
+__all__ = ["Marking", "PointMark", "mark", "mark_points", "marking_of", "suggested_grade"]
 
 # Coverage thresholds of the suggested grade, highest first: (minimum coverage, grade).
 GRADE_RULE: tuple[tuple[float, int], ...] = ((1.0, 5), (0.75, 4), (0.5, 3), (0.25, 2))
@@ -89,9 +89,9 @@ def mark_points(points: Sequence[KeyPoint], answer: str, question: str = "") -> 
 
 _STOPWORD_TEXT = """
 a an and are as at be been being but by can could did do does doing for from had has
-have having he her here hers him his how i if in into is it its itself just me more most
-my no nor of off on once only or other our out over own same she should so some such
-than that the their them then there these they this those through to too under until up
+have having her here hers him his how i if in into is it its itself just me
+my nor of off on once or other our out over own she should so some such
+than that the their them then there these they this those through to under until up
 very was we were what when where which while who whom why will with would you your also
 each every both either via s t whose thus
 """
@@ -101,11 +101,18 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _SYMBOLS = {
     "σ": " sigmoid ", "Σ": " sum ", "∑": " sum ", "λ": " lambda ", "≈": " approx ",
     "~": " approx ", "∼": " approx ", "→": " to ", "−": "-", "–": "-", "—": " ",
-    "∂": " d ", "∇": " gradient ", "·": " ", "×": " times ", "≤": " le ", "≥": " ge ",
+    "∂": " d ", "∇": " gradient ", "·": " times ", "×": " times ", "≤": " le ", "≥": " ge ",
+    "σ²": " variance ", "√": " sqrt ",
     "α": " alpha ", "β": " beta ", "γ": " gamma ", "μ": " mu ", "ε": " epsilon ",
     "η": " eta ", "θ": " theta ", "ω": " omega ", "‖": " norm ", "²": "2",
 }
-_SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOLS)))
+# Longest first, so that σ² is read as the variance before σ is read as the sigmoid.
+_SYMBOL_RE = re.compile("|".join(map(re.escape, sorted(_SYMBOLS, key=len, reverse=True))))
+# fan_in, fan-in, "fan in" and fanin are one word, so fan_in and fan_out stay apart
+# although "in" and "out" are stopwords.
+_FAN_RE = re.compile(r"\bfan[\s_-]?(in|out|avg)\b")
+# In a match term, `word*` is a prefix; any other `*` (in a term or an answer) is "times".
+_TERM_STAR_RE = re.compile(r"(?<![a-z0-9])\*|\*(?![\s,;)]|$)")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?\*?")
 _HYPHEN_RE = re.compile(r"(?<=[a-z])-(?=[a-z])")
 # British -ise spellings become -ize, so "initialisation" and "initialization" meet.
@@ -132,16 +139,18 @@ class _Word:
     prefix: bool = False  # a match term written `regulari*`
 
 
-def _normalise(text: str) -> str:
+def _normalise(text: str, term: bool = False) -> str:
     text = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], text)
     # NFKC turns ℓ into l, full-width letters into plain ones, ligatures into letters.
     text = unicodedata.normalize("NFKC", text).lower()
+    text = _TERM_STAR_RE.sub(" times ", text) if term else text.replace("*", " times ")
+    text = _FAN_RE.sub(r"fan\1", text)
     return _HYPHEN_RE.sub("", text)
 
 
-def _words(text: str, keep_stopwords: bool = False) -> list[_Word]:
+def _words(text: str, keep_stopwords: bool = False, term: bool = False) -> list[_Word]:
     out = []
-    for token in _WORD_RE.findall(_normalise(text)):
+    for token in _WORD_RE.findall(_normalise(text, term)):
         prefix = token.endswith("*")
         token = _ALIASES.get(token.rstrip("*"), token.rstrip("*"))
         if not keep_stopwords and token in _STOPWORDS:
@@ -205,7 +214,8 @@ class _Answer:
 @lru_cache(maxsize=4096)
 def _phrase(alternative: str) -> tuple[_Word, ...]:
     # An alternative made only of stopwords ("not") keeps them; otherwise they are noise.
-    return tuple(_words(alternative)) or tuple(_words(alternative, keep_stopwords=True))
+    return (tuple(_words(alternative, term=True))
+            or tuple(_words(alternative, keep_stopwords=True, term=True)))
 
 
 def _covers(answer: _Answer, point: KeyPoint, asked: set[str]) -> bool:

@@ -291,7 +291,7 @@ def test_gradient_clipping(cards: dict[str, Card]) -> None:
 
 def _key_point(card: Card, marker: str) -> str:
     """The one key point that contains `marker` (a card states each fact once)."""
-    found = [_flat(k) for k in card.key_points if marker in k]
+    found = [_flat(k.text) for k in card.key_points if marker in k.text]
     assert len(found) == 1, (card.id, marker, found)
     return found[0]
 
@@ -303,7 +303,7 @@ def test_key_points_round_numbers_for_an_exam(cards: dict[str, Card]) -> None:
     # A student writes λ ≈ 1.0507, not 1.0507009873554805; exact constants live in demos.
     for card in cards.values():
         for point in card.key_points:
-            assert not re.search(r"\d\.\d{6,}", point), (card.id, point)
+            assert not re.search(r"\d\.\d{6,}", point.text), (card.id, point.text)
 
 
 def test_vanishing_is_about_depth_not_training_time(cards: dict[str, Card]) -> None:
@@ -411,7 +411,7 @@ def test_bn_fusing_needs_a_linear_layer_before(cards: dict[str, Card]) -> None:
 
 def test_cnn_explanation_keeps_the_books_hedge(cards: dict[str, Card]) -> None:
     for point in cards["transfer-best-networks"].key_points:
-        assert "presumably" in point, point
+        assert "presumably" in point.text, point.text
 
 
 def test_clipnorm_is_per_variable(cards: dict[str, Card]) -> None:

@@ -130,3 +130,29 @@ def test_mark_command_unknown_card_is_one_line() -> None:
     result = runner.invoke(app, ["mark", "99", "--answer", "x"])
     assert result.exit_code == 1 and "no card '99'" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_labelled_set_is_marked_as_labelled() -> None:
+    """tests/marker_labels.yaml: every bundled card, four answers, labels written first."""
+    from tests.marker_quality import KINDS, bundled_cards, labels, score
+
+    data = labels()
+    assert set(data) == set(bundled_cards())
+    for card_id, answers in data.items():
+        assert set(answers) == set(KINDS), card_id
+    result = score()
+    assert result.agreement >= 0.85, result.disagreements
+    assert result.ordered >= 0.90, result.disordered
+
+
+def test_every_match_term_of_the_bundled_cards_matches_its_own_words() -> None:
+    """An alternative that normalises to nothing (only symbols or stopwords the answer
+    drops) could never match; each one must at least match itself written out."""
+    from tests.marker_quality import bundled_cards
+
+    for card in bundled_cards().values():
+        for point in card.key_points:
+            for group in point.match:
+                for alternative in group:
+                    written = alternative.replace("*", "")
+                    assert covered([[alternative]], written), (card.id, alternative)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.console import RenderableType
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -32,13 +33,16 @@ def _mark(ok: bool) -> Text:
     return Text("✔", style="bold green") if ok else Text("✘", style="bold red")
 
 
-def show_result(run: DemoRun, plots: bool = True) -> None:
-    console = out()
+def result_renderables(run: DemoRun, width: int, color: bool,
+                       plots: bool = True) -> list[RenderableType]:
+    """What a demo result shows, top to bottom: for the terminal and the reviewer's panel."""
     r = run.result
     card = f" · card {run.card}" if run.card else ""
-    console.print(Panel(Text(r.sentence), title=escape(f"{r.title}"), title_align="left",
-                        subtitle=escape(f"demo {run.name}{card} · {run.seconds:.2f} s"),
-                        subtitle_align="right", border_style="magenta"))
+    parts: list[RenderableType] = [
+        Panel(Text(r.sentence), title=escape(f"{r.title}"), title_align="left",
+              subtitle=escape(f"demo {run.name}{card} · {run.seconds:.2f} s"),
+              subtitle_align="right", border_style="magenta"),
+    ]
     table = Table(show_lines=False)
     table.add_column("", width=1)
     table.add_column("claim", ratio=3)
@@ -47,17 +51,23 @@ def show_result(run: DemoRun, plots: bool = True) -> None:
     for claim in r.claims:
         table.add_row(_mark(claim.ok), Text(claim.statement), Text(claim.value_text),
                       Text(claim.expected))
-    console.print(table)
+    parts.append(table)
     held = sum(c.ok for c in r.claims)
     style = "green" if r.ok else "bold red"
-    console.print(Text(f"{held}/{len(r.claims)} claims hold", style=style))
+    parts.append(Text(f"{held}/{len(r.claims)} claims hold", style=style))
     if plots and r.plots:
         from quizzer.ui.plot import render_plot
 
-        width = max(40, min(console.width, 100))
         for plot in r.plots:
-            text = render_plot(plot, width=width, color=console.is_terminal)
-            console.print(Text.from_ansi(text))
+            parts.append(Text.from_ansi(render_plot(plot, width=width, color=color)))
+    return parts
+
+
+def show_result(run: DemoRun, plots: bool = True) -> None:
+    console = out()
+    width = max(40, min(console.width, 100))
+    for part in result_renderables(run, width, console.is_terminal, plots):
+        console.print(part)
 
 
 def show_all(runs: Sequence[DemoRun]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.markdown import Markdown
 from rich.markup import escape
@@ -23,19 +24,27 @@ from quizzer.scheduler import GRADE_MEANINGS, REDRILL_UNTIL, State
 from quizzer.session import Item, Review
 from quizzer.ui.console import out
 
+if TYPE_CHECKING:
+    from quizzer.review import Progress, Summary
+
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
-def card_header(item: Item, position: int, total: int, state: State,
-                leech: str | None = None) -> None:
+def progress_label(progress: Progress) -> str:
+    """`card k of n · new`, or `re-drill · r left` while re-drilling: never cut."""
+    if progress.kind == "re-drill":
+        return f"re-drill · {progress.redrills_left} left"
+    return f"card {progress.position} of {progress.total} · {progress.kind}"
+
+
+def card_header(item: Item, progress: Progress, leech: str | None = None) -> None:
     """`leech` is quizzer.stats.leech_advice for the card: shown above the question."""
-    kind = "re-drill" if item.kind == "drill" else ("new" if state.is_new else "review")
     c = item.card
     out().print()
     out().print(Rule(
-        Text(f" {position}/{total} · {kind} · #{c.number} {c.id} · {c.section} "),
+        Text(f" {progress_label(progress)} · #{c.number} {c.id} · {c.section} "),
         style="cyan",
     ))
     if leech:
@@ -43,22 +52,13 @@ def card_header(item: Item, position: int, total: int, state: State,
     out().print(Text(c.question, style="bold"))
 
 
-def reveal(card: Card) -> None:
-    console = out()
-    console.print(Panel(Markdown(card.answer), title="Reference answer", title_align="left",
-                        border_style="green"))
-    if card.correction:
-        console.print(Panel(Markdown(card.correction), title="⚠ Correction", title_align="left",
-                            border_style="bold yellow", style="yellow"))
-    if card.key_points:
-        console.print(Text("Key points", style="bold"))
-        points = Table.grid(padding=(0, 1))
-        for point in card.key_points:
-            points.add_row(Text("  •"), Text(point.text))
-        console.print(points)
-    if card.demo:
-        console.print(Text.assemble(("Demo: ", "bold"), (card.demo, "magenta"),
-                                    ("  (d runs it)", "dim")))
+def grade_line(preview: Mapping[int, State] | None) -> str:
+    """Every grade and what it would do, on one line: `5→17d 4→15d 3→13d↻ …`."""
+    if preview is None:
+        return "re-drill: 4 or 5 ends it, 0-3 brings it back; the schedule is unchanged"
+    parts = [f"{g}→{preview[g].interval}d" + ("↻" if g < REDRILL_UNTIL else "")
+             for g in sorted(preview, reverse=True)]
+    return "  ".join(parts) + "  (↻ again today)"
 
 
 def checklist(marking: Marking) -> Table:
@@ -74,7 +74,7 @@ def suggestion_line(marking: Marking) -> Text:
     covered = sum(p.covered for p in marking.points)
     return Text.assemble(
         ("Suggested grade ", "bold"), (str(marking.suggested_grade), "bold cyan"),
-        (f"  ({covered}/{len(marking.points)} key points covered)", "dim"),
+        (f"  ({covered}/{len(marking.points)} key points covered; you decide)", "dim"),
     )
 
 
@@ -84,6 +84,45 @@ def marking(card: Card, result: Marking) -> None:
     console.print(Text(f"#{card.number} {card.id}: ", style="cyan") + Text(card.question))
     console.print(checklist(result))
     console.print(suggestion_line(result))
+
+
+def _reference(card: Card) -> None:
+    console = out()
+    console.print(Panel(Markdown(card.answer), title="Reference answer", title_align="left",
+                        border_style="green"))
+    if card.correction:
+        console.print(Panel(Markdown(card.correction), title="⚠ Correction", title_align="left",
+                            border_style="bold yellow", style="yellow"))
+
+
+def reveal(card: Card, result: Marking, preview: Mapping[int, State] | None) -> None:
+    """The plain reveal: the reference answer and the correction, then (fitting in one
+    screen) the checklist, the suggested grade and one line of grades and intervals."""
+    _reference(card)
+    checked(card, result, preview)
+
+
+def checked(card: Card, result: Marking, preview: Mapping[int, State] | None) -> None:
+    """The part of the plain reveal that must fit one screen: checklist, suggestion, grades."""
+    console = out()
+    if result.points:
+        console.print(checklist(result))
+        console.print(suggestion_line(result))
+    demo = f" · d demo ({card.demo})" if card.demo else ""
+    console.print(Text(grade_line(preview), style="dim")
+                  + Text(f" · ? help{demo}", style="dim"))
+
+
+def _key_points(card: Card) -> None:
+    if card.key_points:
+        out().print(Text("Key points", style="bold"))
+        points = Table.grid(padding=(0, 1))
+        for point in card.key_points:
+            points.add_row(Text("  •"), Text(point.text))
+        out().print(points)
+    if card.demo:
+        out().print(Text.assemble(("Demo: ", "bold"), (card.demo, "magenta"),
+                                  ("  (d runs it)", "dim")))
 
 
 def grade_help(preview: Mapping[int, State] | None, has_demo: bool) -> None:
@@ -119,23 +158,50 @@ def nothing_due(day: date, next_due: date | None, due_count: int) -> None:
         )
 
 
-def summary(
-    reviewed: int, grades: Counter[int], redrills: int, due_tomorrow: int,
-    next_due: date | None, left: int,
-) -> None:
+def duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def distribution(grades: Counter[int]) -> str:
+    return "  ".join(f"{g}:{grades.get(g, 0)}" for g in sorted(GRADE_MEANINGS, reverse=True))
+
+
+def summary_rows(s: Summary) -> list[tuple[str, str]]:
+    """The summary as (label, value) rows, shared by the plain mode and the end screen."""
+    rows = [("Cards decided", str(s.decided))]
+    if s.decided:
+        rows.append(("Grades", distribution(s.grades)))
+    redrill = str(s.redrills)
+    if s.redrills:
+        redrill += f"  (grades {distribution(s.redrill_grades)})"
+    rows.append(("Re-drills", redrill))
+    rows.append(("Time spent", duration(s.seconds)))
+    if s.left:
+        rows.append(("Left for today", str(s.left)))
+    rows.append(("Due tomorrow", str(s.due_tomorrow)))
+    if s.still_due:
+        cards = "card" if s.still_due == 1 else "cards"
+        rows.append(("Next due", f"overdue ({s.still_due} {cards} still due)"))
+    else:
+        rows.append(("Next due", str(s.next_due) if s.next_due else "—"))
+    return rows
+
+
+def summary(s: Summary) -> None:
     console = out()
     console.print()
     console.print(Rule(" Session summary ", style="cyan"))
     table = Table.grid(padding=(0, 2))
-    table.add_row("Cards reviewed", str(reviewed))
-    dist = "  ".join(f"{g}:{grades.get(g, 0)}" for g in sorted(GRADE_MEANINGS, reverse=True))
-    table.add_row("Grades", dist)
-    table.add_row("Re-drills", str(redrills))
-    if left:
-        table.add_row("Left for today", str(left))
-    table.add_row("Due tomorrow", str(due_tomorrow))
-    table.add_row("Next due", str(next_due) if next_due else "—")
+    for label, value in summary_rows(s):
+        table.add_row(label, value)
     console.print(table)
+    if s.missed:
+        console.print(Text("Missed (grade below 3)", style="bold"))
+        for card, points in s.missed:
+            console.print(Text(f"  #{card.number} {card.id}", style="cyan"))
+            for point in points:
+                console.print(Text("    ✘ ") + Text(point, style="dim"))
 
 
 def due_table(deck: Deck, day: date, due: int, new: int, redrill: int,
@@ -170,7 +236,8 @@ def show_card(card: Card, state: State, history: Sequence[Review]) -> None:
     console = out()
     console.print(Rule(Text(f" #{card.number} {card.id} · {card.section} "), style="cyan"))
     console.print(Text(card.question, style="bold"))
-    reveal(card)
+    _reference(card)
+    _key_points(card)
     if card.pages:
         console.print(Text(f"Pages: {', '.join(map(str, card.pages))}", style="dim"))
     sched = Table.grid(padding=(0, 2))
