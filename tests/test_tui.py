@@ -198,3 +198,23 @@ async def test_undo_from_the_end_screen_brings_the_last_card_back(store: Store) 
         assert not isinstance(app.screen, EndScreen)
         assert app.screen.query_one(AnswerEditor).text == "my answer"
         assert store.history(one.id) == []
+
+
+async def test_header_flags_a_leech_and_counts_down_to_the_exam(
+    deck: Deck, store: Store
+) -> None:
+    from quizzer.model import Exam
+    from quizzer.scheduler import State
+
+    first = deck.cards[0]
+    leech = State(repetitions=0, interval=1, ease=170, due=DAY, lapses=5)
+    exam = Exam(date(2026, 12, 13), 3, DAY)
+    session = Session.start(deck.cards, {first.id: leech}, [], DAY, exam=exam)
+    reviewer = Reviewer(session, deck, store, lambda: datetime(2026, 12, 1, 9))
+    app = ReviewApp(reviewer, lambda card: None)
+    async with app.run_test(size=(80, 24)):
+        assert session.current is not None and session.current.card.id == first.id
+        assert "exam in 12 days" in text_of(app, "#progress")
+        assert "Leech: 5 lapses" in text_of(app, "#status")
+    plain = Reviewer(Session.start(deck.cards, {}, [], DAY), deck, store, datetime.now)
+    assert plain.leech() is None and plain.exam_countdown() is None
