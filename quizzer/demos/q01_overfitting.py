@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import DemoResult, Plot, Series, above, below, holds
+from quizzer.demos.result import CHECK, VALUE, DemoResult, Plot, Series, above, below, holds
 
 Array = npt.NDArray[np.float64]
 
@@ -71,21 +71,27 @@ def run(rng: np.random.Generator) -> DemoResult:
         holds(
             f"the model has more parameters ({N_FEATURES}) than the {N_SMALL} training samples",
             N_FEATURES > N_SMALL,
+            kind=VALUE,
         ),
         below(
             f"mean train MSE with {N_SMALL} samples ({REPEATS} draws): it memorizes them",
             small_train,
             0.005,
+            key=True,
+            kind=CHECK,
         ),
         above(
             f"mean test MSE with {N_SMALL} samples ({REPEATS} draws) ÷ test MSE with {N_LARGE}",
             small_test / large_test,
             100.0,
+            key=True,
+            kind=CHECK,
         ),
         below(
             f"test MSE with {N_LARGE} samples (noise variance is {NOISE_STD**2:g})",
             large_test,
             2.0 * NOISE_STD**2,
+            kind=CHECK,
         ),
     ]
     log_sizes = [float(np.log10(n)) for n in SIZES]
