@@ -166,7 +166,8 @@ def fake_result(name: str) -> DemoResult:
     return DemoResult(
         title=f"Demo {name}",
         sentence="It shows a thing.",
-        claims=[above("value | with <i>pipe</i>", 2.0, 1.0), holds("a fact", True)],
+        claims=[above("value | with <i>pipe</i>", 2.0, 1.0, kind="check"),
+                holds("a fact", True, kind="value")],
         plots=[plot(name)] if name.endswith("s") else [],
     )
 
@@ -313,7 +314,8 @@ def hostile_deck(tmp_path: Path) -> Deck:
 def hostile_result(name: str) -> DemoResult:
     return DemoResult(
         title="<b>Title</b> | x", sentence="`tick <i>` *star*",
-        claims=[above("a | b <b>c</b> `d|e`", 3.0, 1.0), above("| lead", 0.5, 1.0)],
+        claims=[above("a | b <b>c</b> `d|e`", 3.0, 1.0, kind="check"),
+                above("| lead", 0.5, 1.0, kind="check")],
         plots=[Plot("<b>plot</b> | [x](y)", "x", "y", [Series([0.0], [1.0], "_s")])],
     )
 

@@ -139,11 +139,12 @@ def run(rng: np.random.Generator) -> DemoResult:
     ]
     plot = Plot(
         title="How far BN(7X − 4) is from BN(X) with ε = 0.001",
-        xlabel="log10(std of the feature)",
+        xlabel="std of the feature",
         ylabel="largest difference",
-        series=[Series([math.log10(s) for s in stds], gaps, "|BN(7X − 4) − BN(X)|")],
+        series=[Series(stds, gaps, "|BN(7X − 4) − BN(X)|")],
+        log_x=True,
         log_y=True,
-        vlines=((math.log10(math.sqrt(EPS)), "std = √ε"),),
+        vlines=((math.sqrt(EPS), "std = √ε ≈ 0.03"),),
     )
     return DemoResult(
         title="Batch normalization, step by step",
