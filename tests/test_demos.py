@@ -20,7 +20,8 @@ import pytest
 
 from quizzer.demos import DEFAULT_SEED, REGISTRY, run
 from quizzer.demos.result import CHECK, VALUE, DemoResult, Plot, Series
-from quizzer.ui.plot import PALETTE, log_ticks, nice_ticks, render_plot
+from quizzer.ticks import log_ticks, nice_ticks
+from quizzer.ui.plot import PALETTE, render_plot
 
 NAMES = sorted(REGISTRY)
 SEEDS = range(1, 21)

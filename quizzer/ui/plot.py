@@ -21,6 +21,7 @@ from plotext._primitives.marker import marker as plotext_marker
 from plotext._primitives.pixel import pixel as plotext_pixel
 
 from quizzer.demos.result import Plot
+from quizzer.ticks import log_ticks, nice_ticks, tick_label
 
 MIN_WIDTH = 30
 MIN_HEIGHT = 8
@@ -86,44 +87,6 @@ def _points(
     return px, py
 
 
-def _number(v: float) -> str:
-    text = f"{v:.6g}"
-    return "0" if text in ("-0", "0") else text
-
-
-def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
-    """Round tick values (steps of 1, 2 or 5 times a power of 10) inside [lo, hi]."""
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return []
-    if hi <= lo:
-        return [lo]
-    raw = (hi - lo) / max(target - 1, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.ceil(lo / step - 1e-9)
-    ticks = []
-    k = first
-    while k * step <= hi + 1e-9 * step:
-        ticks.append(round(k * step, 12))
-        k += 1
-    # Counting axes (layers, epochs) start at 1: show it rather than a bare gap.
-    if ticks and lo == int(lo) and lo > 0 and ticks[0] - lo >= step / 2:
-        ticks.insert(0, lo)
-    return ticks
-
-
-def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
-    """Ticks at powers of 10 for an axis holding log10 values, labelled 0.01, 1, 100, 1e6."""
-    first, last = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
-    if last < first:  # less than a decade: fall back to round values of the data itself
-        values = [v for v in nice_ticks(10**lo, 10**hi, 3) if v > 0]
-        return [math.log10(v) for v in values], [_number(v) for v in values]
-    stride = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if (last - first) / s <= 5)
-    exps = list(range(math.ceil(first / stride) * stride, last + 1, stride))
-    labels = [_number(10.0**k) if -3 <= k <= 4 else f"1e{k}" for k in exps]
-    return [float(k) for k in exps], labels
-
-
 def _axis(lo: float, hi: float, log: bool, avoid: set[float]) -> tuple[list[float], list[str]]:
     """Round ticks for data spanning [lo, hi], leaving out values in `avoid`; at least
     three of them when a finer round step allows it."""
@@ -132,7 +95,7 @@ def _axis(lo: float, hi: float, log: bool, avoid: set[float]) -> tuple[list[floa
             ticks, labels = log_ticks(lo, hi)
         else:
             ticks = nice_ticks(lo, hi, target)
-            labels = [_number(t) for t in ticks]
+            labels = [tick_label(t) for t in ticks]
         kept = [(t, lab) for t, lab in zip(ticks, labels, strict=True)
                 if not any(math.isclose(t, a, abs_tol=1e-12) for a in avoid)]
         if len(kept) >= 3 or log:
