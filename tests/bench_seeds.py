@@ -21,15 +21,23 @@ from quizzer.demos import REGISTRY, run
 
 
 def sweep(name: str, seeds: range) -> tuple[dict[str, list[float]], dict[str, int], dict[str, str]]:
-    """Measured values, failure counts and kinds per claim statement over `seeds`."""
+    """Measured values, failure counts and kinds per claim over `seeds`.
+
+    Claims are matched by position (a statement may quote a value drawn from the seed)
+    and named by their statement at the first seed.
+    """
     values: dict[str, list[float]] = {}
     fails: dict[str, int] = {}
     kinds: dict[str, str] = {}
+    names: list[str] = []
     for seed in seeds:
-        for claim in run(name, seed).claims:
-            values.setdefault(claim.statement, []).append(claim.value)
-            fails[claim.statement] = fails.get(claim.statement, 0) + (not claim.ok)
-            kinds[claim.statement] = claim.kind
+        for i, claim in enumerate(run(name, seed).claims):
+            if i == len(names):
+                names.append(claim.statement)
+            key = names[i]
+            values.setdefault(key, []).append(claim.value)
+            fails[key] = fails.get(key, 0) + (not claim.ok)
+            kinds[key] = claim.kind
     return values, fails, kinds
 
 

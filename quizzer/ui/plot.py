@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import plotext as plt
 from plotext._primitives.marker import marker as plotext_marker
@@ -25,7 +25,7 @@ from quizzer.ticks import log_ticks, nice_ticks, tick_label
 
 MIN_WIDTH = 30
 MIN_HEIGHT = 8
-PANEL_HEIGHT = 11
+PANEL_HEIGHT = 12
 FLAT_SHARE = 0.2  # a series with this share of its points at one tick value is "flat" there
 
 # xterm-256 colours of medium lightness: blue, red, green, purple, orange, teal.
@@ -231,6 +231,10 @@ def render_plot(plot: Plot, width: int = 80, height: int = 20, color: bool = Fal
     height = max(int(height), MIN_HEIGHT)
     title = textwrap.wrap(plot.title, width) or [""]
     drawn, _ = _prepare(plot)
+    panels = plot.panels and sum(d.line for d in drawn) > 1
+    if panels:  # one line per panel, titled: the finest marker serves every line
+        drawn = [replace(d, marker=LINE_MARKERS[0][0], glyph=LINE_MARKERS[0][1]) if d.line
+                 else d for d in drawn]
     if not drawn:
         return "\n".join([*title, "(nothing to plot)"])
     xs = [x for d in drawn for x in d.xs]
@@ -241,7 +245,7 @@ def render_plot(plot: Plot, width: int = 80, height: int = 20, color: bool = Fal
     legend = _legend(entries, width, color)
     lines_ = [d for d in drawn if d.line]
     blocks: list[str] = []
-    if plot.panels and len(lines_) > 1:
+    if panels:
         by_label = {s.label: s for s in plot.series}
         for line in lines_:
             group = [line] + [d for d in drawn if not d.line
