@@ -94,16 +94,18 @@ def run(rng: np.random.Generator) -> DemoResult:
             kind=CHECK,
         ),
     ]
-    log_sizes = [float(np.log10(n)) for n in SIZES]
+    sizes = [float(n) for n in SIZES]
     plot = Plot(
         title="Same 200-feature model, more data: test error falls",
-        xlabel="log10(training samples): 1.18 = 15, 3.48 = 3000",
+        xlabel="training samples",
         ylabel="MSE",
         series=[
-            Series(log_sizes, [test_mse[n] for n in SIZES], "test MSE"),
-            Series(log_sizes, [max(train_mse[n], 1e-12) for n in SIZES], "train MSE"),
+            Series(sizes, [test_mse[n] for n in SIZES], "test MSE"),
+            Series(sizes, [max(train_mse[n], 1e-12) for n in SIZES], "train MSE"),
         ],
+        log_x=True,
         log_y=True,
+        vlines=((float(N_FEATURES), f"{N_FEATURES} parameters"),),
     )
     return DemoResult(
         title="Overfitting with too little data",
