@@ -3,7 +3,7 @@ declares its kind with at least one real check, and its plots render readably at
 columns: round ticks, labels never cut, colour only on the data.
 
 Each demo runs once per seed and the results are cached, so the determinism test costs
-one extra run per demo and the other tests none. The 20-seed test takes about 10 s;
+one extra run per demo and the other tests none. The 20-seed test takes about 20 s;
 tests/bench_seeds.py runs the full 300-seed sweep.
 """
 

@@ -146,7 +146,8 @@ def run(rng: np.random.Generator) -> DemoResult:
         sentence=(
             "At prediction time BN uses the moving averages that Keras updates as "
             "v ← 0.99·v + 0.01·batch statistic, so each instance's output no longer depends "
-            "on the rest of the batch, and BN can be folded into the previous layer."
+            "on the rest of the batch, and BN can be folded into a dense or convolutional "
+            "layer that it directly follows."
         ),
         claims=claims,
         plots=[plot],

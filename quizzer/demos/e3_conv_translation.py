@@ -99,9 +99,10 @@ def run(rng: np.random.Generator) -> DemoResult:
     return DemoResult(
         title="Dense vs convolutional features under translation",
         sentence=(
-            "Transfer works best with deep CNNs because a conv kernel detects its pattern "
-            "anywhere in the input, while a dense unit only knows the position it was "
-            "trained on and responds 0 elsewhere."
+            "Transfer works best with deep CNNs, presumably because their lower layers learn "
+            "general feature detectors: a conv kernel detects its pattern anywhere in the "
+            "input, while a dense unit only knows the position it was trained on and "
+            "responds 0 elsewhere."
         ),
         claims=claims,
         plots=[plot],
