@@ -655,10 +655,11 @@ def _claims_details(result: DemoResult) -> list[str]:
     rows = [["✔" if c.ok else "✘", c.kind, escape_text(notation(c.statement)),
              escape_text(_value(c.value, c.value_text, c.expected)),
              escape_text(c.expected)] for c in result.claims]
+    kinds = f"{_plural(checks, 'check')} (evidence a wrong card would fail)"
+    if values:
+        kinds += f" and {_plural(values, 'value')} (computed and shown)"
     return [
-        f"<details>\n<summary>All {_plural(len(result.claims), 'claim')}: "
-        f"{_plural(checks, 'check')} (evidence a wrong card would fail) and "
-        f"{_plural(values, 'value')} (computed and shown)</summary>",
+        f"<details>\n<summary>All {_plural(len(result.claims), 'claim')}: {kinds}</summary>",
         _table(["Holds", "Kind", "Claim", "Measured", "Expected"],
                ["c", "l", "l", "r", "l"], rows),
         "</details>",

@@ -113,7 +113,7 @@ def sections(tokens: list[Token], level: int = 3) -> dict[str, list[Token]]:
 # summary holds counts only.
 OUR_HTML = re.compile(
     r"<details>\n<summary>All \d+ claims?: \d+ checks? \(evidence a wrong card would fail\)"
-    r" and \d+ values? \(computed and shown\)</summary>\n|</details>\n?")
+    r"(?: and \d+ values? \(computed and shown\))?</summary>\n|</details>\n?")
 
 
 def html_tokens(tokens: list[Token]) -> list[Token]:

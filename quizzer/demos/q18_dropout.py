@@ -132,8 +132,9 @@ def run(rng: np.random.Generator) -> DemoResult:
         title="Dropout with rate 0.2 on a million ones",
         sentence=(
             "Dropout drops each neuron with probability p at every training step and Keras "
-            "scales the survivors by 1/(1 − p), here 1.25, so the expected output is "
-            "unchanged and nothing is dropped after training."
+            "scales the survivors by 1/(1 − p), here 1.25, so a layer's expected linear output "
+            "is unchanged and nothing is dropped after training; after a nonlinearity the "
+            "scaled network only approximates the average over dropout masks."
         ),
         claims=claims,
         plots=[

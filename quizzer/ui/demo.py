@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
@@ -115,10 +116,12 @@ def show_result(run: DemoRun, plots: bool = True, claims: bool = False) -> None:
 
 
 def show_all(runs: Sequence[DemoRun]) -> None:
-    table = Table(title="Demos", title_justify="left")
+    # No vertical rules: every demo and card name fits 80 columns uncut.
+    table = Table(title="Demos", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
     table.add_column("", width=1)
-    table.add_column("demo")
-    table.add_column("card")
+    table.add_column("demo", no_wrap=True)
+    table.add_column("card", overflow="fold")  # never cut: a name too long wraps
     table.add_column("checks", justify="right")
     table.add_column("values", justify="right")
     table.add_column("seconds", justify="right")
