@@ -710,5 +710,5 @@ def test_short_evidence_first_then_the_claims_collapsed(studied: Store) -> None:
     details = q9.index("<details>")
     table = q9.index("| Holds | Kind | Claim |")
     assert key < figure < details < table < q9.index("</details>")
-    assert "All 5 checks hold. 15 values computed." in q9
+    assert "All 5 checks hold. 16 values computed." in q9
     assert html_tokens(tokens) == []
