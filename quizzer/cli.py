@@ -207,15 +207,16 @@ def _inline_demo(card: Card) -> None:
         show_result(_run_demo(card.demo, card.id), plots=True)
 
 
-def _run_demo(name: str, card: str | None) -> DemoRun:
+def _run_demo(name: str, card: str | None, seed: int | None = None) -> DemoRun:
     import time
 
-    from quizzer.demos import run
+    from quizzer.demos import DEFAULT_SEED, run
     from quizzer.ui.demo import DemoRun
 
+    seed = DEFAULT_SEED if seed is None else seed
     start = time.perf_counter()
-    result = run(name)
-    return DemoRun(name, card, result, time.perf_counter() - start)
+    result = run(name, seed)
+    return DemoRun(name, card, result, time.perf_counter() - start, seed)
 
 
 def _demo_cards(deck: Deck) -> dict[str, str]:
@@ -235,9 +236,9 @@ def _demo_json(run: DemoRun) -> dict[str, Any]:
     r = run.result
     return {
         "name": run.name, "card": run.card, "title": r.title, "sentence": r.sentence,
-        "ok": r.ok, "seconds": round(run.seconds, 4),
-        "claims": [{"claim": c.statement, "value": c.value, "expected": c.expected,
-                    "ok": c.ok} for c in r.claims],
+        "seed": run.seed, "ok": r.ok, "seconds": round(run.seconds, 4),
+        "claims": [{"claim": c.statement, "kind": c.kind, "key": c.key, "value": c.value,
+                    "expected": c.expected, "ok": c.ok} for c in r.claims],
         "plots": [{"title": p.title, "xlabel": p.xlabel, "ylabel": p.ylabel,
                    "series": [s.label for s in p.series]} for p in r.plots],
     }
@@ -251,13 +252,21 @@ def demo(
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Run every registered demo.")] = False,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw plots.")] = False,
+    claims: Annotated[
+        bool, typer.Option("--claims", help="Show every claim (checks and values) in a table.")
+    ] = False,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", min=0, help="Run at this seed instead of the default 11."),
+    ] = None,
     json_: JsonOpt = False,
     deck: DeckOpt = None,
 ) -> None:
-    """Run a card's NumPy demo: its checked claims, measured values and plots.
+    """Run a card's NumPy demo: its sentence, its key numbers and its plots.
 
-    Exits with status 1 if any claim fails. With --all, runs every demo and shows the
-    claims held and the time each took.
+    --claims adds every claim: checks (evidence a wrong card would fail) and values
+    (numbers computed and shown). Exits with status 1 if any claim fails. With --all,
+    runs every demo and shows the claims held and the time each took.
     """
     from quizzer.demos import REGISTRY
 
@@ -266,10 +275,10 @@ def demo(
     if all_ == (card is not None):
         raise QuizzerError("give either a CARD (number, id or demo name) or --all")
     if all_:
-        runs = [_run_demo(name, owners.get(name)) for name in REGISTRY]
+        runs = [_run_demo(name, owners.get(name), seed) for name in REGISTRY]
     else:
         assert card is not None
-        runs = [_run_demo(*_demo_for(card, the_deck, owners))]
+        runs = [_run_demo(*_demo_for(card, the_deck, owners), seed)]
     if json_:
         _print_json([_demo_json(r) for r in runs] if all_ else _demo_json(runs[0]))
     else:
@@ -278,7 +287,7 @@ def demo(
         if all_:
             show_all(runs)
         else:
-            show_result(runs[0], plots=not no_plot)
+            show_result(runs[0], plots=not no_plot, claims=claims)
     if not all(r.result.ok for r in runs):
         raise typer.Exit(1)
 

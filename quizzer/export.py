@@ -12,8 +12,10 @@ clock, explicit GitHub-style heading slugs (no inline HTML anchors).
 
 Choices the command leaves open:
 - "Weakest": a reviewed card is weak when its ease is below the starting 2.50, it has
-  lapsed, or its last grade (re-drills included) was below 3. Weakest first means lowest
-  ease, then most lapses, then lowest last grade, then card number. With
+  lapsed, or its last grade (re-drills included) was below 3. Weakest first means most
+  lapses (a card forgotten after being learned), then lowest ease, then lowest last
+  grade, then card number. Cards whose reference answer is corrected are marked ⚠ in
+  the table of contents and in "Weakest cards". With
   `--order weakest` each deck becomes one flat list of cards in that order (each card
   names its section); cards never reviewed come last, in number order.
 - Extras (`--include-extras`) follow the main deck as their own part: cards labelled E1,
@@ -59,6 +61,7 @@ ORDERS: tuple[Order, ...] = ("chapter", "weakest")
 FORECAST_DAYS = 7  # the summary's table; the forecast figure shows stats' 30 days
 DEFAULT_OUTPUT = "study-summary.md"
 ASSETS_SUFFIX = "_assets"
+CORRECTED_MARK = "⚠"
 
 DemoRunner = Callable[[str], DemoResult]
 """Runs the demo of that name and returns its result (quizzer.demos.run)."""
@@ -212,6 +215,32 @@ def _prefixed(text: str, first: str, rest: str) -> str:
     return "\n".join(out)
 
 
+_SUPERSCRIPTS = dict(zip("0123456789+-−=()nikTaxy", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱᵏᵀᵃˣʸ", strict=True))
+_POWER = re.compile(r"(?<=[\w)\]²³⁰¹⁴-⁹])\^(?:\{([^{}`\n]*)\}|([-−]?\d+|[A-Za-z](?![\w{])))")
+_CODE_SPAN = re.compile(r"(`+)[^`\n]*?\1")
+
+
+def _superscript(match: re.Match[str]) -> str:
+    power = match.group(1) if match.group(1) is not None else match.group(2)
+    if power and all(ch in _SUPERSCRIPTS for ch in power):
+        return "".join(_SUPERSCRIPTS[ch] for ch in power)
+    return match.group(0)
+
+
+def notation(text: str) -> str:
+    """Powers written for a keyboard (0.25^10, 1 − 0.99^k, 10^{-3}) as a reader writes
+    them (0.25¹⁰, 1 − 0.99ᵏ, 10⁻³), outside code spans. A power with a character that
+    has no superscript form is left as written."""
+    out: list[str] = []
+    last = 0
+    for span in _CODE_SPAN.finditer(text):
+        out.append(_POWER.sub(_superscript, text[last:span.start()]))
+        out.append(span.group(0))
+        last = span.end()
+    out.append(_POWER.sub(_superscript, text[last:]))
+    return "".join(out)
+
+
 # -- anchors ---------------------------------------------------------------------------
 
 
@@ -294,7 +323,7 @@ class CardView:
     def weakness_key(self) -> tuple[int, int, int, int]:
         last = self.last
         last_grade = last.grade if last is not None else max(GRADE_MEANINGS) + 1
-        return (self.state.ease, -self.state.lapses, last_grade, self.card.number)
+        return (-self.state.lapses, self.state.ease, last_grade, self.card.number)
 
 
 def _ease(hundredths: int) -> str:
@@ -318,7 +347,7 @@ def _views(part: DeckData) -> list[CardView]:
 
 
 def weakest_first(views: Sequence[CardView]) -> list[CardView]:
-    """Reviewed cards by weakness (lowest ease, most lapses, lowest last grade), then new ones."""
+    """Reviewed cards by weakness (most lapses, lowest ease, lowest last grade), then new ones."""
     reviewed = sorted((v for v in views if v.reviewed), key=CardView.weakness_key)
     return reviewed + [v for v in views if not v.reviewed]
 
@@ -533,7 +562,8 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
         f"A reviewed card is listed when its ease is below the starting "
         f"{_ease(START_EASE)} (every grade of 3 lowers it by 0.14), when it has lapsed "
         f"(forgotten after being learned), or when its last grade, re-drills included, was "
-        f"below {PASS}. Weakest first: lowest ease, then most lapses, then lowest last grade."
+        f"below {PASS}. Weakest first: most lapses, then lowest ease, then lowest last grade. "
+        f"{CORRECTED_MARK} marks a card whose reference answer carries a correction."
     )
     weak = [(i, part, v) for i, (part, pv) in enumerate(zip(parts, views, strict=True))
             for v in pv if v.weaknesses()]
@@ -548,7 +578,7 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
     for _, part, v in weak:
         last = v.last
         rows.append([
-            _link(outline.cards[(part.deck.id, v.card.id)]),
+            _link(outline.cards[(part.deck.id, v.card.id)]) + _corrected(v.card),
             _ease(v.state.ease),
             str(v.state.lapses),
             str(last.grade) if last else "–",
@@ -558,14 +588,23 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
                           ["l", "r", "r", "r", "l"], rows)]
 
 
+def _corrected(card: Card) -> str:
+    return f" {CORRECTED_MARK} corrected" if card.correction else ""
+
+
 def _contents(outline: _Outline) -> str:
     lines = [f"- {_link(outline.progress)}", f"- {_link(outline.weakest)}"]
+    corrected = False
     for part, groups in outline.groups:
         for group in groups:
             lines.append(f"- {_link(group.heading)}")
             for v in group.views:
-                lines.append(f"  - {_link(outline.cards[(part.deck.id, v.card.id)])}")
-    return "\n".join(lines)
+                link = _link(outline.cards[(part.deck.id, v.card.id)])
+                lines.append(f"  - {link}{_corrected(v.card)}")
+                corrected = corrected or bool(v.card.correction)
+    note = (f"{CORRECTED_MARK} marks a card whose reference answer is wrong or outdated; "
+            "its correction is shown as a warning." if corrected else "")
+    return "\n".join(lines) + (f"\n\n{note}" if note else "")
 
 
 @dataclass
@@ -594,17 +633,14 @@ class _Demos:
         except Exception as exc:  # a broken demo must not take the summary down with it
             self.done += 1
             return [f"{head} demo failed: {escape_text(_error(exc))}"]
-        out = [f"{head} {escape_text(result.title)}. {escape_text(result.sentence)}"]
+        out = [f"{head} {escape_text(notation(result.title))}. "
+               f"{escape_text(notation(result.sentence))}"]
         if result.claims:
-            failing = sum(1 for c in result.claims if not c.ok)
-            verdict = (f"All {_plural(len(result.claims), 'claim')} hold." if not failing
-                       else f"{failing} of {_plural(len(result.claims), 'claim')} fail.")
-            rows = [["✔" if c.ok else "✘", escape_text(c.statement),
-                     escape_text(_value(c.value, c.value_text, c.expected)),
-                     escape_text(c.expected)] for c in result.claims]
-            out.append(verdict)
-            out.append(_table(["Holds", "Claim", "Measured", "Expected"],
-                              ["c", "l", "r", "l"], rows))
+            out.append("\n".join(
+                f"- {'✔' if c.ok else '✘'} {escape_text(notation(c.statement))}: "
+                f"**{escape_text(_value(c.value, c.value_text, c.expected))}**"
+                for c in result.key_claims))
+            out.append(_verdict(result))
         if self.write_figure is not None:
             for i, plot in enumerate(result.plots, start=1):
                 self.progress(self.done, self.total, f"figure {i} of {name}")
@@ -613,9 +649,43 @@ class _Demos:
                 except Exception as exc:
                     out.append(f"Figure {i} failed: {escape_text(_error(exc))}")
                     continue
-                out.append(f"![{escape_text(plot.title)}]({link})")
+                out.append(f"![{escape_text(notation(plot.title))}]({link})")
+        if result.claims:
+            out += _claims_details(result)
         self.done += 1
         return out
+
+
+def _verdict(result: DemoResult) -> str:
+    checks = result.checks
+    values = [c for c in result.claims if c.kind != "check"]
+    failing_checks = sum(1 for c in checks if not c.ok)
+    failing_values = sum(1 for c in values if not c.ok)
+    text = (f"All {_plural(len(checks), 'check')} hold." if not failing_checks
+            else f"{failing_checks} of {_plural(len(checks), 'check')} FAIL.")
+    if values:
+        text += (f" {_plural(len(values), 'value')} computed." if not failing_values
+                 else f" {failing_values} of {_plural(len(values), 'value')} FAIL.")
+    return text
+
+
+def _claims_details(result: DemoResult) -> list[str]:
+    """Every claim in a table, collapsed under a <details> summary (GitHub renders it; the
+    HTML is ours and holds only counts, never card or demo text)."""
+    checks = len(result.checks)
+    values = len(result.claims) - checks
+    rows = [["✔" if c.ok else "✘", c.kind, escape_text(notation(c.statement)),
+             escape_text(_value(c.value, c.value_text, c.expected)),
+             escape_text(c.expected)] for c in result.claims]
+    kinds = f"{_plural(checks, 'check')} (evidence a wrong card would fail)"
+    if values:
+        kinds += f" and {_plural(values, 'value')} (computed and shown)"
+    return [
+        f"<details>\n<summary>All {_plural(len(result.claims), 'claim')}: {kinds}</summary>",
+        _table(["Holds", "Kind", "Claim", "Measured", "Expected"],
+               ["c", "l", "l", "r", "l"], rows),
+        "</details>",
+    ]
 
 
 def _error(exc: BaseException) -> str:
@@ -641,14 +711,15 @@ def _card_block(v: CardView, heading: _Heading, show_section: bool, today: date,
         about.append(f"**{'Pages' if len(card.pages) > 1 else 'Page'}:** {pages}")
     if about:
         out.append(" · ".join(about))
-    out += ["**Reference answer**", escape_markdown(card.answer)]
+    out += ["**Reference answer**", escape_markdown(notation(card.answer))]
     if card.correction:
-        callout = "**Correction:**\n\n" + escape_markdown(card.correction)
+        # A GitHub alert; other renderers show a plain blockquote starting "[!WARNING]".
+        callout = "[!WARNING]\n**Correction:**\n\n" + escape_markdown(notation(card.correction))
         out.append(_prefixed(callout, "> ", "> "))
     if card.key_points:
         out.append("**Key points**")
-        out.append("\n".join(_prefixed(escape_markdown(p.text), "- ", "  ")
-                               for p in card.key_points))
+        out.append("\n".join(_prefixed(escape_markdown(notation(p.text)), "- ", "  ")
+                             for p in card.key_points))
     if card.demo:
         out += demos.block(card.demo)
     out.append(_progress_line(v, today))

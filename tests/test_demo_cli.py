@@ -32,16 +32,46 @@ def test_demo_by_number_id_or_name(ref: str) -> None:
     data = json.loads(out)
     assert data["name"] == "activation-minima" and data["card"] == "swish"
     assert {"name", "card", "title", "claims", "seconds"} <= data.keys()
-    assert all({"claim", "value", "expected", "ok"} <= c.keys() for c in data["claims"])
+    assert all({"claim", "kind", "key", "value", "expected", "ok"} <= c.keys()
+               for c in data["claims"])
     assert all(c["ok"] for c in data["claims"])
+    assert {c["kind"] for c in data["claims"]} == {"check", "value"}
+    assert data["seed"] == 11
 
 
-def test_demo_shows_claims_and_a_plot() -> None:
+def test_seed_runs_the_demo_at_another_seed() -> None:
+    def values(*args: str) -> list[float]:
+        code, out, _ = invoke("demo", "4", "--json", *args)
+        assert code == 0
+        data = json.loads(out)
+        return [c["value"] for c in data["claims"]]
+
+    default = values()
+    assert values("--seed", "11") == default
+    other = values("--seed", "5")
+    assert other != default and values("--seed", "5") == other
+    code, _, err = invoke("demo", "4", "--seed", "-1")
+    assert code == 2 and "Traceback" not in err
+
+
+def test_demo_shows_sentence_then_key_numbers_then_the_plot() -> None:
     code, out, _ = invoke("demo", "3")
-    assert code == 0 and "✔" in out and "claims hold" in out
-    assert "┤" in out  # the plot's axis
+    assert code == 0 and "✔" in out and "checks hold" in out
+    sentence = out.index("The sigmoid's derivative is at most 0.25")
+    key = out.index("N(0,1) weights: share of pre-activations")
+    plot = out.index("┤")  # the plot's axis
+    assert sentence < key < plot
+    assert "Glorot weights: share" not in out  # not a key number: only with --claims
+    assert "expected" not in out
     code, out, _ = invoke("demo", "3", "--no-plot")
     assert code == 0 and "┤" not in out
+
+
+def test_claims_shows_every_claim_with_its_kind() -> None:
+    code, out, _ = invoke("demo", "3", "--no-plot", "--claims")
+    assert code == 0
+    assert "Glorot weights: share" in out and "expected" in out
+    assert "│ check │" in out and "│ value │" in out
 
 
 def test_extras_demo_by_card_id() -> None:
@@ -71,7 +101,7 @@ def failing_demo(monkeypatch: pytest.MonkeyPatch) -> str:
 
     def run(rng: object) -> DemoResult:
         return DemoResult("Fails", "A claim that does not hold.",
-                          [below("one is below zero", 1.0, 0.0)])
+                          [below("one is below zero", 1.0, 0.0, kind="check")])
 
     module.run = run  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "quizzer.demos.zz_failing", module)
@@ -81,7 +111,7 @@ def failing_demo(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_a_failing_claim_exits_1(failing_demo: str) -> None:
     code, out, _ = invoke("demo", failing_demo)
-    assert code == 1 and "✘" in out
+    assert code == 1 and "✘" in out and "FAIL" in out
     code, out, _ = invoke("demo", "--all", "--json")
     assert code == 1
     assert [r["ok"] for r in json.loads(out) if r["name"] == failing_demo] == [False]
@@ -89,7 +119,7 @@ def test_a_failing_claim_exits_1(failing_demo: str) -> None:
 
 def test_d_runs_the_demo_inside_review_then_grades() -> None:
     code, out, _ = invoke("review", input="\nd\n5\nq\n")
-    assert code == 0 and "claims hold" in out and re.search(r"Cards decided +1\b", out)
+    assert code == 0 and "checks hold" in out and re.search(r"Cards decided +1\b", out)
 
 
 def test_a_deck_cannot_name_an_unregistered_module(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from markdown_it.token import Token
 from quizzer import export
 from quizzer.cards import Card, Deck, DeckMeta, load_deck
 from quizzer.demos import REGISTRY
+from quizzer.demos import run as run_demo
 from quizzer.demos.result import DemoResult, Plot, Series, above, holds
 from quizzer.errors import QuizzerError
 from quizzer.export import DeckData, build_summary, overview, write_export
@@ -108,8 +109,17 @@ def sections(tokens: list[Token], level: int = 3) -> dict[str, list[Token]]:
     return out
 
 
+# The only HTML the export writes itself: the <details> around each claims table, whose
+# summary holds counts only.
+OUR_HTML = re.compile(
+    r"<details>\n<summary>All \d+ claims?: \d+ checks? \(evidence a wrong card would fail\)"
+    r"(?: and \d+ values? \(computed and shown\))?</summary>\n|</details>\n?")
+
+
 def html_tokens(tokens: list[Token]) -> list[Token]:
-    return [t for t in walk(tokens) if t.type in ("html_block", "html_inline")]
+    """HTML tokens other than the export's own <details> blocks."""
+    return [t for t in walk(tokens) if t.type in ("html_block", "html_inline")
+            and not OUR_HTML.fullmatch(t.content)]
 
 
 # -- data ------------------------------------------------------------------------------
@@ -166,7 +176,8 @@ def fake_result(name: str) -> DemoResult:
     return DemoResult(
         title=f"Demo {name}",
         sentence="It shows a thing.",
-        claims=[above("value | with <i>pipe</i>", 2.0, 1.0), holds("a fact", True)],
+        claims=[above("value | with <i>pipe</i>", 2.0, 1.0, kind="check"),
+                holds("a fact", True, kind="value")],
         plots=[plot(name)] if name.endswith("s") else [],
     )
 
@@ -212,7 +223,8 @@ def test_every_question_has_a_heading_and_the_five_corrections_are_callouts(
         quotes = [i for i, t in enumerate(body) if t.type == "blockquote_open"]
         if quotes:
             first_inline = next(t for t in body[quotes[0]:] if t.type == "inline")
-            assert inline_text(first_inline) == "Correction:"
+            # A GitHub alert: "[!WARNING]" on the quote's first line, then the correction.
+            assert first_inline.content.split("\n")[:2] == ["[!WARNING]", "**Correction:**"]
             corrected.add(card.id)
         assert any(t.type == "inline" and t.content == "**Reference answer**" for t in body)
     assert corrected == CORRECTED
@@ -250,8 +262,10 @@ def test_weakest_cards_lists_lapses_low_ease_and_low_last_grades(
     weakest = sections(tokens, level=2)["Weakest cards"]
     rows = [inline_text(t) for t in weakest if t.type == "inline"]
     listed = [r for r in rows if re.match(r"Q\d+\.", r)]
-    # Q9: ease 2.36 (a grade of 3); Q2: ease 2.70 but one lapse. Q7 (grade 4) is not weak.
-    assert [r.split(".")[0] for r in listed] == ["Q9", "Q2"]
+    # Q2: ease 2.70 but one lapse; Q9: ease 2.36 (a grade of 3). Lapses come first.
+    # Q7 (grade 4) is not weak. Both are corrected cards, and marked so.
+    assert [r.split(".")[0] for r in listed] == ["Q2", "Q9"]
+    assert all(r.endswith("⚠ corrected") for r in listed)
     assert "ease 2.36 < 2.50" in rows
     assert "1 lapse" in rows
     assert "below the starting 2.50" in text
@@ -266,9 +280,9 @@ def test_weakest_order_puts_weak_cards_first_and_new_cards_last(
     assert "Cards, weakest first" in level2
     assert not set(ch11().meta.sections) & set(level2)
     cards = [t.split(".")[0] for lvl, t in headings(tokens) if lvl == 3]
-    # Reviewed by weakness: Q9 (ease 2.36), Q7 (2.50 after a 4), Q2 (2.70, 1 lapse): ease
-    # comes before lapses. Then the never-reviewed cards in number order.
-    assert cards[:3] == ["Q9", "Q7", "Q2"]
+    # Reviewed by weakness: Q2 (2.70, 1 lapse), Q9 (ease 2.36), Q7 (2.50 after a 4):
+    # lapses come before ease. Then the never-reviewed cards in number order.
+    assert cards[:3] == ["Q2", "Q9", "Q7"]
     rest = [int(c[1:]) for c in cards[3:]]
     assert rest == sorted(rest) and len(cards) == len(ch11().cards)
     assert "**Section:** The Vanishing/Exploding Gradients Problems" in text
@@ -318,7 +332,8 @@ def hostile_deck(tmp_path: Path) -> Deck:
 def hostile_result(name: str) -> DemoResult:
     return DemoResult(
         title="<b>Title</b> | x", sentence="`tick <i>` *star*",
-        claims=[above("a | b <b>c</b> `d|e`", 3.0, 1.0), above("| lead", 0.5, 1.0)],
+        claims=[above("a | b <b>c</b> `d|e`", 3.0, 1.0, kind="check"),
+                above("| lead", 0.5, 1.0, kind="check")],
         plots=[Plot("<b>plot</b> | [x](y)", "x", "y", [Series([0.0], [1.0], "_s")])],
     )
 
@@ -364,7 +379,7 @@ def test_hostile_card_produces_no_html_and_keeps_tables_intact(
             if t.type == "tr_close":
                 break
             cells += t.type in ("td_open", "th_open")
-        assert cells in (2, 4, 5)
+        assert cells in (2, 5)
 
 
 def test_hostile_claims_table_has_one_row_per_claim_with_four_cells(store: Store,
@@ -382,9 +397,10 @@ def test_hostile_claims_table_has_one_row_per_claim_with_four_cells(store: Store
             row.append(inline_text(tokens[i + 1]))
         elif t.type == "tr_close":
             tables[-1].append(row)
-    claims = next(tb for tb in tables if tb[0] == ["Holds", "Claim", "Measured", "Expected"])
-    assert claims[1:] == [["✔", "a | b <b>c</b> `d|e`", "3", "> 1"],
-                          ["✘", "| lead", "0.5", "> 1"]]
+    header = ["Holds", "Kind", "Claim", "Measured", "Expected"]
+    claims = next(tb for tb in tables if tb[0] == header)
+    assert claims[1:] == [["✔", "check", "a | b <b>c</b> `d|e`", "3", "> 1"],
+                          ["✘", "check", "| lead", "0.5", "> 1"]]
 
 
 @settings(max_examples=300, deadline=None)
@@ -662,3 +678,45 @@ def test_progress_bar_is_silent_when_stderr_is_not_a_terminal(
         update(0, 2, "demo x")
         update(2, 2, "done")
     assert capsys.readouterr().err == ""
+
+
+# -- how the evidence reads ------------------------------------------------------------
+
+
+def test_contents_mark_exactly_the_corrected_cards(studied: Store) -> None:
+    text = build_summary([part(studied, ch11())], TODAY)
+    contents = sections(commonmark().parse(text), level=2)["Contents"]
+    items = [inline_text(t) for t in contents if t.type == "inline"]
+    marked = {i.split(".")[0] for i in items if i.endswith("⚠ corrected")}
+    expected = {f"Q{c.number}" for c in ch11().cards if c.correction}
+    assert marked == expected and len(expected) >= 5
+    assert any("⚠ marks a card whose reference answer" in i for i in items)
+
+
+def test_notation_renders_powers_as_superscripts() -> None:
+    assert export.notation("0.25^10 < 1e-6") == "0.25¹⁰ < 1e-6"
+    assert export.notation("1 − 0.99^k and 10^{-3}") == "1 − 0.99ᵏ and 10⁻³"
+    assert export.notation("keep `x^2` and a ^ b") == "keep `x^2` and a ^ b"
+    assert export.notation("x^{ab}") == "x^{ab}"  # no superscript b: left as written
+
+
+def test_card_and_claim_text_use_the_notation(studied: Store) -> None:
+    text = build_summary([part(studied, ch11()), part(studied, extras(), True)], TODAY,
+                         run_demo=run_demo)
+    assert "0.25¹⁰" in text and "0.25^10" not in text
+    assert "1.2⁵⁰" in text and "^50" not in text
+    assert "BN_{" not in text and "ε/a²" in text
+
+
+def test_short_evidence_first_then_the_claims_collapsed(studied: Store) -> None:
+    text = build_summary([part(studied, ch11())], TODAY, run_demo=run_demo,
+                         write_figure=lambda p, n: f"a/{n}")
+    tokens = gfm().parse(text)
+    q9 = text.split("### Q9. ")[1].split("\n### ")[0]
+    key = q9.index("Swish: z of the minimum, refined")
+    figure = q9.index("![Swish, GELU and Mish with their minima]")
+    details = q9.index("<details>")
+    table = q9.index("| Holds | Kind | Claim |")
+    assert key < figure < details < table < q9.index("</details>")
+    assert "All 5 checks hold. 16 values computed." in q9
+    assert html_tokens(tokens) == []

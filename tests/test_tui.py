@@ -153,7 +153,7 @@ async def test_demo_panel_runs_the_cards_demo(deck: Deck, store: Store) -> None:
         assert isinstance(app.screen, DemoScreen)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "claims hold" in text_of(app, "#demo-body")
+        assert "checks hold" in text_of(app, "#demo-body")
         await pilot.press("escape")
         assert not isinstance(app.screen, DemoScreen)
         assert store.history(deck.id) == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, Plot, Series, close
+from quizzer.demos.result import CHECK, VALUE, Claim, DemoResult, Plot, Series, above, below, close
 
 Mat = npt.NDArray[np.float64]
 
@@ -40,23 +40,45 @@ def run(rng: np.random.Generator) -> DemoResult:
     grad_last /= np.linalg.norm(grad_last)
     grow = _bptt_norms(1.2 * q, grad_last, STEPS)
     shrink = _bptt_norms(0.8 * q, grad_last, STEPS)
+    # A general recurrent matrix (not orthogonal) scaled to spectral radius 1.2 or 0.8:
+    # the gradient still explodes or vanishes, though no longer by exactly s^50.
+    w = rng.standard_normal((WIDTH, WIDTH))
+    w /= float(np.max(np.abs(np.linalg.eigvals(w))))
+    grow_general = _bptt_norms(1.2 * w, grad_last, STEPS)[-1]
+    shrink_general = _bptt_norms(0.8 * w, grad_last, STEPS)[-1]
 
     claims: list[Claim] = [
-        close("1.2^50 ≈ 9100.4", 1.2**STEPS, 9100.4, 0.05),
-        close("0.8^50 ≈ 1.43e-5", 0.8**STEPS, 1.43e-5, 5e-8),
+        close("1.2⁵⁰ ≈ 9100.4", 1.2**STEPS, 9100.4, 0.05, key=True, kind=VALUE),
+        close("0.8⁵⁰ ≈ 1.43e-5", 0.8**STEPS, 1.43e-5, 5e-8, kind=VALUE),
         close(
-            "BPTT through 50 steps with W = 1.2·Q multiplies the gradient norm by 1.2^50 "
+            "BPTT through 50 steps with W = 1.2·Q multiplies the gradient norm by 1.2⁵⁰ "
             "(relative error)",
             grow[-1] / 1.2**STEPS - 1.0,
             0.0,
             1e-9,
+            kind=VALUE,
         ),
         close(
-            "BPTT through 50 steps with W = 0.8·Q multiplies the gradient norm by 0.8^50 "
+            "BPTT through 50 steps with W = 0.8·Q multiplies the gradient norm by 0.8⁵⁰ "
             "(relative error)",
             shrink[-1] / 0.8**STEPS - 1.0,
             0.0,
             1e-9,
+            kind=VALUE,
+        ),
+        above(
+            "A random recurrent matrix with spectral radius 1.2: gradient norm after 50 steps",
+            grow_general,
+            10.0,
+            key=True,
+            kind=CHECK,
+        ),
+        below(
+            "The same matrix scaled to spectral radius 0.8: gradient norm after 50 steps",
+            shrink_general,
+            1e-3,
+            key=True,
+            kind=CHECK,
         ),
     ]
     ks = [float(k) for k in range(STEPS + 1)]

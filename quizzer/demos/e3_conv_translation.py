@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, Plot, Series, close
+from quizzer.demos.result import CHECK, VALUE, Claim, DemoResult, Plot, Series, close
 
 Vec = npt.NDArray[np.float64]
 
@@ -49,31 +49,41 @@ def run(rng: np.random.Generator) -> DemoResult:
 
     claims: list[Claim] = [
         close(
-            "Dense unit's response to the pattern where it was trained", float(w @ seen), 1.0, 1e-9
+            "Dense unit's response to the pattern where it was trained",
+            float(w @ seen),
+            1.0,
+            1e-9,
+            kind=VALUE,
         ),
         close(
             "Dense unit's response to the same pattern 16 positions later",
             float(w @ moved),
             0.0,
             0.0,
+            key=True,
+            kind=CHECK,
         ),
         close(
             "Conv kernel's response to the pattern at the trained position",
             float(conv_seen[TRAIN_AT]),
             1.0,
             1e-9,
+            kind=VALUE,
         ),
         close(
             "Conv kernel's response to the same pattern 16 positions later",
             float(conv_moved[TEST_AT]),
             1.0,
             1e-9,
+            key=True,
+            kind=CHECK,
         ),
         close(
             "Shifting the input by 16 shifts the conv output by 16 (largest difference)",
             float(np.max(np.abs(conv_moved[shift:] - conv_seen[:-shift]))),
             0.0,
             1e-12,
+            kind=VALUE,
         ),
     ]
     positions = [float(i) for i in range(LENGTH - WIDTH + 1)]
@@ -89,9 +99,10 @@ def run(rng: np.random.Generator) -> DemoResult:
     return DemoResult(
         title="Dense vs convolutional features under translation",
         sentence=(
-            "Transfer works best with deep CNNs because a conv kernel detects its pattern "
-            "anywhere in the input, while a dense unit only knows the position it was "
-            "trained on and responds 0 elsewhere."
+            "Transfer works best with deep CNNs, presumably because their lower layers learn "
+            "general feature detectors: a conv kernel detects its pattern anywhere in the "
+            "input, while a dense unit only knows the position it was trained on and "
+            "responds 0 elsewhere."
         ),
         claims=claims,
         plots=[plot],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import DemoResult, Plot, Series, above, below, holds
+from quizzer.demos.result import CHECK, VALUE, DemoResult, Plot, Series, above, below, holds
 
 Array = npt.NDArray[np.float64]
 
@@ -71,33 +71,41 @@ def run(rng: np.random.Generator) -> DemoResult:
         holds(
             f"the model has more parameters ({N_FEATURES}) than the {N_SMALL} training samples",
             N_FEATURES > N_SMALL,
+            kind=VALUE,
         ),
         below(
             f"mean train MSE with {N_SMALL} samples ({REPEATS} draws): it memorizes them",
             small_train,
             0.005,
+            key=True,
+            kind=CHECK,
         ),
         above(
             f"mean test MSE with {N_SMALL} samples ({REPEATS} draws) ÷ test MSE with {N_LARGE}",
             small_test / large_test,
             100.0,
+            key=True,
+            kind=CHECK,
         ),
         below(
             f"test MSE with {N_LARGE} samples (noise variance is {NOISE_STD**2:g})",
             large_test,
             2.0 * NOISE_STD**2,
+            kind=CHECK,
         ),
     ]
-    log_sizes = [float(np.log10(n)) for n in SIZES]
+    sizes = [float(n) for n in SIZES]
     plot = Plot(
         title="Same 200-feature model, more data: test error falls",
-        xlabel="log10(training samples): 1.18 = 15, 3.48 = 3000",
+        xlabel="training samples",
         ylabel="MSE",
         series=[
-            Series(log_sizes, [test_mse[n] for n in SIZES], "test MSE"),
-            Series(log_sizes, [max(train_mse[n], 1e-12) for n in SIZES], "train MSE"),
+            Series(sizes, [test_mse[n] for n in SIZES], "test MSE"),
+            Series(sizes, [max(train_mse[n], 1e-12) for n in SIZES], "train MSE"),
         ],
+        log_x=True,
         log_y=True,
+        vlines=((float(N_FEATURES), f"{N_FEATURES} parameters"),),
     )
     return DemoResult(
         title="Overfitting with too little data",

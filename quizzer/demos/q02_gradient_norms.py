@@ -13,7 +13,17 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, Plot, Series, above, below, between, holds
+from quizzer.demos.result import (
+    CHECK,
+    Claim,
+    DemoResult,
+    Plot,
+    Series,
+    above,
+    below,
+    between,
+    holds,
+)
 
 Array = npt.NDArray[np.float64]
 Activation = Callable[[Array], tuple[Array, Array]]  # z -> (f(z), f'(z))
@@ -68,16 +78,32 @@ def run(rng: np.random.Generator) -> DemoResult:
     relu_ratio = relu[0] / relu[-1]
     big_ratio = sig_big[0] / sig_big[-1]
     claims: list[Claim] = [
-        below("sigmoid, variance 1/fan_in: ‖∂L/∂W1‖ ÷ ‖∂L/∂W20‖", sig_ratio, 1e-8),
+        below(
+            "sigmoid, variance 1/fan_in: ‖∂L/∂W1‖ ÷ ‖∂L/∂W20‖",
+            sig_ratio,
+            1e-8,
+            key=True,
+            kind=CHECK,
+        ),
         holds(
             "sigmoid: the gradient norm shrinks at every layer toward the input",
             all(lower < upper for lower, upper in itertools.pairwise(sig)),
+            kind=CHECK,
         ),
-        between("ReLU with He initialization: ‖∂L/∂W1‖ ÷ ‖∂L/∂W20‖", relu_ratio, 0.2, 5.0),
+        between(
+            "ReLU with He initialization: ‖∂L/∂W1‖ ÷ ‖∂L/∂W20‖",
+            relu_ratio,
+            0.2,
+            5.0,
+            key=True,
+            kind=CHECK,
+        ),
         above(
             "sigmoid with N(0,1) weights: the ratio is NOT tiny (large weights hide the effect)",
             big_ratio,
             1e-2,
+            key=True,
+            kind=CHECK,
         ),
     ]
     layers = [float(i) for i in range(1, DEPTH + 1)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import DemoResult, Plot, Series, above, below, close
+from quizzer.demos.result import CHECK, VALUE, DemoResult, Plot, Series, above, below, close
 
 Array = npt.NDArray[np.float64]
 
@@ -48,21 +48,35 @@ def run(rng: np.random.Generator) -> DemoResult:
     sat_glorot = float(np.mean(_dsigmoid(z_glorot) < SATURATED))
 
     claims = [
-        close("max σ'(z) on a grid of step 1e-5 over [−10, 10]", float(d_grid[i_max]), 0.25, 1e-12),
-        below("|z| where σ' is largest", abs(float(grid[i_max])), 1e-9),
-        close("σ'(0)", _at(0.0), 0.25, 1e-15),
-        close("σ'(5)", _at(5.0), 0.0066480567, 5e-11),
-        close("σ'(−5) equals σ'(5)", _at(-5.0), 0.0066480567, 5e-11),
-        close("σ'(10) ≈ 4.5e-5", _at(10.0), 4.5e-5, 5e-7),
-        below("0.25^10: ten layers of the best-case factor", 0.25**10, 1e-6),
+        close(
+            "max σ'(z) on a grid of step 1e-5 over [−10, 10]",
+            float(d_grid[i_max]),
+            0.25,
+            1e-12,
+            key=True,
+            kind=CHECK,
+        ),
+        below("|z| where σ' is largest", abs(float(grid[i_max])), 1e-9, kind=CHECK),
+        close("σ'(0)", _at(0.0), 0.25, 1e-15, kind=VALUE),
+        close("σ'(5)", _at(5.0), 0.0066480567, 5e-11, key=True, kind=VALUE),
+        close("σ'(−5) equals σ'(5)", _at(-5.0), 0.0066480567, 5e-11, kind=VALUE),
+        close("σ'(10) ≈ 4.5e-5", _at(10.0), 4.5e-5, 5e-7, kind=VALUE),
+        below("0.25¹⁰: ten layers of the best-case factor", 0.25**10, 1e-6, kind=VALUE),
         close(
             "mean sigmoid output for Glorot pre-activations (not 0)",
             float(np.mean(_sigmoid(z_glorot))),
             0.5,
             0.01,
+            kind=CHECK,
         ),
-        above("N(0,1) weights: share of pre-activations saturated (σ' < 0.0067)", sat_normal, 0.55),
-        below("Glorot weights: share of pre-activations saturated", sat_glorot, 0.001),
+        above(
+            "N(0,1) weights: share of pre-activations saturated (σ' < 0.0067)",
+            sat_normal,
+            0.55,
+            key=True,
+            kind=CHECK,
+        ),
+        below("Glorot weights: share of pre-activations saturated", sat_glorot, 0.001, kind=CHECK),
     ]
     z_plot = np.linspace(-10.0, 10.0, 201)
     plot = Plot(

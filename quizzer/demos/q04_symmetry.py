@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import DemoResult, Plot, Series, below, close
+from quizzer.demos.result import CHECK, VALUE, DemoResult, Plot, Series, below, close
 
 Array = npt.NDArray[np.float64]
 
@@ -82,31 +82,38 @@ def run(rng: np.random.Generator) -> DemoResult:
             f"constant init, after {STEPS} steps: largest difference between hidden units",
             float(np.abs(const_units - const_units[0]).max()),
             1e-12,
+            key=True,
+            kind=CHECK,
         ),
         close(
             "constant init: distinct features among the 16 hidden units (rank)",
             _rank(const_h),
             1,
             0,
+            kind=CHECK,
         ),
         close(
             "random init, zero biases: distinct features among the 16 hidden units (rank)",
             _rank(rand_h),
             HIDDEN,
             0,
+            kind=CHECK,
         ),
         below(
             "final loss, random init ÷ final loss, constant init",
             rand_losses[-1] / const_losses[-1],
-            0.5,
+            0.8,
+            key=True,
+            kind=CHECK,
         ),
-        close("He-normal std for fan_in 784: √(2/784)", he_std, 0.0505076, 5e-8),
-        close("LeCun-normal std for fan_in 784: √(1/784)", lecun_std, 0.0357143, 5e-8),
+        close("He-normal std for fan_in 784: √(2/784)", he_std, 0.0505076, 5e-8, kind=VALUE),
+        close("LeCun-normal std for fan_in 784: √(1/784)", lecun_std, 0.0357143, 5e-8, kind=VALUE),
         close(
             "variance of U(−r, r) with r = √(3σ²), relative to σ² (He, fan_in 784)",
             uniform_var / he_std**2,
             1.0,
             0.01,
+            kind=VALUE,
         ),
     ]
     steps = np.arange(0, STEPS, 5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import DemoResult, Plot, Series, above, between, close
+from quizzer.demos.result import CHECK, VALUE, DemoResult, Plot, Series, above, between, close
 
 Array = npt.NDArray[np.float64]
 
@@ -54,28 +54,50 @@ def run(rng: np.random.Generator) -> DemoResult:
     n_fwd, n_bwd = _variances(rng, normal)
 
     claims = [
-        close("glorot_uniform limit r(784, 300) = √(6/1084)", r, 0.07439795, 1e-8),
-        close("r² / 3 equals 2 / (fan_in + fan_out)", r * r / 3.0, glorot_var, 1e-15),
+        close(
+            "glorot_uniform limit r(784, 300) = √(6/1084)",
+            r,
+            0.07439795,
+            1e-8,
+            key=True,
+            kind=VALUE,
+        ),
+        close("r² / 3 equals 2 / (fan_in + fan_out)", r * r / 3.0, glorot_var, 1e-15, kind=VALUE),
         close(
             "variance of a sampled 784×300 glorot_uniform kernel ÷ 2/(784+300)",
             float(np.var(sample)) / glorot_var,
             1.0,
             0.01,
+            kind=VALUE,
         ),
         between(
             f"Glorot, {DEPTH} linear layers of width {WIDTH}: forward variance ratio",
             g_fwd[-1] / g_fwd[0],
             0.7,
             1.4,
+            key=True,
+            kind=CHECK,
         ),
         between(
             f"Glorot, {DEPTH} linear layers of width {WIDTH}: backward variance ratio",
             g_bwd[-1] / g_bwd[0],
             0.7,
             1.4,
+            kind=CHECK,
         ),
-        above("N(0,1) weights: forward variance ratio (explodes)", n_fwd[-1] / n_fwd[0], 1e20),
-        above("N(0,1) weights: backward variance ratio (explodes)", n_bwd[-1] / n_bwd[0], 1e20),
+        above(
+            "N(0,1) weights: forward variance ratio (explodes)",
+            n_fwd[-1] / n_fwd[0],
+            1e20,
+            key=True,
+            kind=CHECK,
+        ),
+        above(
+            "N(0,1) weights: backward variance ratio (explodes)",
+            n_bwd[-1] / n_bwd[0],
+            1e20,
+            kind=CHECK,
+        ),
     ]
     layers = [float(k) for k in range(DEPTH + 1)]
     plot = Plot(

@@ -1,4 +1,4 @@
-"""Q6 demo: dead ReLU units cannot come back.
+"""Q6 demo: dead ReLU units get no gradient.
 
 A 10-16-1 regression network has 4 hidden units whose bias is −20, so their weighted
 sum is negative for every training instance. With ReLU, their gradient is exactly 0 at
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import DemoResult, Plot, Series, above, close, holds
+from quizzer.demos.result import CHECK, VALUE, DemoResult, Plot, Series, above, close, holds
 
 Array = npt.NDArray[np.float64]
 
@@ -69,26 +69,34 @@ def run(rng: np.random.Generator) -> DemoResult:
             relu_pos,
             0.0,
             0.0,
+            kind=VALUE,
         ),
         close(
             f"ReLU: largest |∂L/∂w| of the {DEAD} dead units over {STEPS} steps",
             float(relu_grad.max()),
             0.0,
             0.0,
+            key=True,
+            kind=CHECK,
         ),
         holds(
             "ReLU: the dead units' weights are bit-identical to their initial values",
             bool(np.array_equal(relu_w1[:, :DEAD], w1[:, :DEAD])),
+            kind=VALUE,
         ),
         above(
             "leaky ReLU (α = 0.01): smallest peak |∂L/∂w| among the same units",
             float(leaky_grad.min()),
             1e-5,
+            key=True,
+            kind=CHECK,
         ),
         above(
             "leaky ReLU: how far the same units' weights moved (largest change)",
             float(np.abs(leaky_w1[:, :DEAD] - w1[:, :DEAD]).max()),
             1e-4,
+            key=True,
+            kind=CHECK,
         ),
     ]
     z = np.linspace(-3.0, 3.0, 121)
@@ -107,7 +115,8 @@ def run(rng: np.random.Generator) -> DemoResult:
         title="Dying ReLUs",
         sentence=(
             "A ReLU unit whose weighted sum plus bias is negative for every instance outputs 0 "
-            "and gets a gradient of exactly 0, so gradient descent can never revive it."
+            "and its own weights get a gradient of exactly 0, so they never change; it can "
+            "only come back if the layers below change so that its inputs turn positive."
         ),
         claims=claims,
         plots=[plot],

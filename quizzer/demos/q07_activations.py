@@ -1,6 +1,7 @@
 """Q7 demo: the mechanisms behind the activation functions, not a ranking.
 
-Computes each activation's derivative at z = −1 (only ReLU is flat there) and, by
+Measures each activation's slope at z = −1 (only ReLU is flat there) and at z = −6
+(where every smooth one fades toward 0 too: none keeps a gradient for all inputs) and, by
 quadrature against the N(0,1) density, its mean output: the further the mean is from 0,
 the more the next layer sees a shifted input. SELU's mean is 0 by design.
 """
@@ -13,7 +14,18 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, Plot, Series, above, close, holds
+from quizzer.demos.result import (
+    CHECK,
+    VALUE,
+    Claim,
+    DemoResult,
+    Plot,
+    Series,
+    above,
+    below,
+    close,
+    holds,
+)
 
 Array = npt.NDArray[np.float64]
 
@@ -78,16 +90,21 @@ def mish(z: Array) -> Array:
     return out
 
 
-# Analytic derivatives f'(z), used at z = −1.
-DERIVATIVES: dict[str, Callable[[Array], Array]] = {
-    "ReLU": lambda z: (z > 0).astype(np.float64),
-    "leaky ReLU (α = 0.2)": lambda z: np.where(z > 0, 1.0, LEAKY_ALPHA),
-    "ELU": lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))),
-    "SELU": lambda z: SELU_LAMBDA * np.where(z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0.0))),
-    "GELU": lambda z: _cdf(z) + z * _phi(z),
-    "Swish": lambda z: _sigmoid(z) * (1.0 + z * (1.0 - _sigmoid(z))),
-    "Mish": lambda z: np.tanh(_softplus(z)) + z * (1.0 - np.tanh(_softplus(z)) ** 2) * _sigmoid(z),
+ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
+    "ReLU": relu,
+    "leaky ReLU (α = 0.2)": leaky,
+    "ELU": elu,
+    "SELU": selu,
+    "GELU": gelu,
+    "Swish": swish,
+    "Mish": mish,
 }
+
+
+def _slope(f: Callable[[Array], Array], z: float) -> float:
+    """f'(z) measured by a central difference of f itself, not from a derivative formula."""
+    h = 1e-6
+    return float((f(np.array([z + h])) - f(np.array([z - h])))[0] / (2 * h))
 
 
 def _gaussian_mean(f: Callable[[Array], Array]) -> float:
@@ -100,35 +117,63 @@ def _gaussian_mean(f: Callable[[Array], Array]) -> float:
 
 def run(rng: np.random.Generator) -> DemoResult:
     del rng  # exact computation: nothing random here
-    minus_one = np.array([-1.0])
-    slopes = {name: float(d(minus_one)[0]) for name, d in DERIVATIVES.items()}
+    slopes = {name: _slope(f, -1.0) for name, f in ACTIVATIONS.items()}
+    far = {name: _slope(f, -6.0) for name, f in ACTIVATIONS.items()}
     means = {
         "ReLU": _gaussian_mean(relu),
         "leaky": _gaussian_mean(leaky),
         "ELU": _gaussian_mean(elu),
         "SELU": _gaussian_mean(selu),
     }
-
-    claims: list[Claim] = [close("ReLU'(−1): no gradient at all", slopes["ReLU"], 0.0, 0.0)]
+    smooth = ("ELU", "SELU", "GELU", "Swish", "Mish")
+    claims: list[Claim] = [
+        close("ReLU'(−1): no gradient at all", slopes["ReLU"], 0.0, 1e-9, key=True, kind=CHECK)
+    ]
     claims += [
-        above(f"|{name}'(−1)|", abs(slope), 0.05)
+        above(
+            f"|{name}'(−1)|: a gradient for a moderately negative input",
+            abs(slope),
+            0.05,
+            key=name == "GELU",
+            kind=CHECK,
+        )
         for name, slope in slopes.items()
         if name != "ReLU"
     ]
     claims += [
-        close("E[ReLU(z)], z ~ N(0,1): 1/√(2π)", means["ReLU"], 0.398942, 5e-7),
+        below(
+            f"|{name}'(−6)|: the gradient fades for very negative inputs",
+            abs(far[name]),
+            0.02,
+            kind=CHECK,
+        )
+        for name in smooth
+    ]
+    claims += [
         close(
-            "E[ReLU(z)] equals 1/√(2π) to 1e-9", means["ReLU"], 1.0 / math.sqrt(2 * math.pi), 1e-9
+            "leaky ReLU'(−6): the slope α = 0.2 stays",
+            far["leaky ReLU (α = 0.2)"],
+            0.2,
+            1e-6,
+            kind=CHECK,
         ),
-        close("E[leaky ReLU 0.2 (z)]: 0.8/√(2π)", means["leaky"], 0.319154, 5e-7),
-        close("E[ELU(z)]", means["ELU"], 0.160521, 5e-7),
-        close("E[SELU(z)]: zero by design", means["SELU"], 0.0, 1e-6),
+        close("E[ReLU(z)], z ~ N(0,1): 1/√(2π)", means["ReLU"], 0.398942, 5e-7, kind=VALUE),
+        close(
+            "E[ReLU(z)] equals 1/√(2π) to 1e-9",
+            means["ReLU"],
+            1.0 / math.sqrt(2 * math.pi),
+            1e-9,
+            kind=VALUE,
+        ),
+        close("E[leaky ReLU 0.2 (z)]: 0.8/√(2π)", means["leaky"], 0.319154, 5e-7, kind=VALUE),
+        close("E[ELU(z)]", means["ELU"], 0.160521, 5e-7, kind=VALUE),
+        close("E[SELU(z)]: zero by design", means["SELU"], 0.0, 1e-6, key=True, kind=CHECK),
         holds(
             "E[ReLU] > E[leaky ReLU] > E[ELU] > |E[SELU]|",
             means["ReLU"] > means["leaky"] > means["ELU"] > abs(means["SELU"]),
+            kind=CHECK,
         ),
     ]
-
     z = np.linspace(-4.0, 2.0, 121)
     zs = z.tolist()
     piecewise = Plot(
@@ -142,7 +187,7 @@ def run(rng: np.random.Generator) -> DemoResult:
             Series(zs, selu(z).tolist(), "SELU"),
         ],
     )
-    smooth = Plot(
+    smooth_plot = Plot(
         title="Smooth, non-monotonic activations",
         xlabel="z",
         ylabel="f(z)",
@@ -151,6 +196,7 @@ def run(rng: np.random.Generator) -> DemoResult:
             Series(zs, swish(z).tolist(), "Swish"),
             Series(zs, mish(z).tolist(), "Mish"),
         ],
+        panels=True,
     )
     return DemoResult(
         title="Why other activations can beat ReLU",
@@ -160,5 +206,5 @@ def run(rng: np.random.Generator) -> DemoResult:
             "usually do best, depending on the task."
         ),
         claims=claims,
-        plots=[piecewise, smooth],
+        plots=[piecewise, smooth_plot],
     )

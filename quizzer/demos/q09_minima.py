@@ -13,7 +13,18 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, Plot, Series, above, below, close, holds
+from quizzer.demos.result import (
+    CHECK,
+    VALUE,
+    Claim,
+    DemoResult,
+    Plot,
+    Series,
+    above,
+    below,
+    close,
+    holds,
+)
 
 Array = npt.NDArray[np.float64]
 
@@ -23,6 +34,7 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 SWISH_MIN = (-1.278464542761, -0.278464542761)
 GELU_MIN = (-0.751791524694, -0.169971207480)
 MISH_MIN = (-1.192431214515, -0.308843413017)
+GELU_BETA = 1.702  # z·σ(βz) with this β approximates GELU
 
 
 def _sigmoid(z: float) -> float:
@@ -99,10 +111,24 @@ def run(rng: np.random.Generator) -> DemoResult:
         f_star = float(f(np.array([z_star]))[0])
         minima[name] = (z_star, f_star)
         claims += [
-            close(f"{name}: z of the minimum on the 1e-4 grid", z_grid, z_ref, 1e-4),
-            close(f"{name}: minimum value on the 1e-4 grid", f_grid, f_ref, 1e-9),
-            close(f"{name}: z of the minimum, refined", z_star, z_ref, 1e-10),
-            close(f"{name}: minimum value, refined", f_star, f_ref, 1e-12),
+            close(f"{name}: z of the minimum on the 1e-4 grid", z_grid, z_ref, 1e-4, kind=CHECK),
+            close(f"{name}: minimum value on the 1e-4 grid", f_grid, f_ref, 1e-9, kind=VALUE),
+            close(
+                f"{name}: z of the minimum, refined",
+                z_star,
+                z_ref,
+                1e-10,
+                key=name != "Mish",
+                kind=VALUE,
+            ),
+            close(
+                f"{name}: minimum value, refined",
+                f_star,
+                f_ref,
+                1e-12,
+                key=name == "Swish",
+                kind=VALUE,
+            ),
         ]
 
     z_sw, f_sw = minima["Swish"]
@@ -110,18 +136,32 @@ def run(rng: np.random.Generator) -> DemoResult:
     sw_minus075, sw0, sw20, sw_neg20 = (float(v) for v in swish(at))
     steps = np.diff(swish(grid))
     claims += [
-        close("Swish at its minimum equals z* + 1", f_sw, z_sw + 1.0, 1e-12),
+        close("Swish at its minimum equals z* + 1", f_sw, z_sw + 1.0, 1e-12, kind=VALUE),
         above(
-            "Swish(−0.75) − Swish's minimum: −0.75 is not Swish's minimum", sw_minus075 - f_sw, 0.03
+            "Swish(−0.75) − Swish's minimum: −0.75 is not Swish's minimum",
+            sw_minus075 - f_sw,
+            0.03,
+            key=True,
+            kind=CHECK,
         ),
-        close("Swish(0)", sw0, 0.0, 0.0),
-        close("Swish'(0): the slope at 0", _d_swish(0.0), 0.5, 1e-15),
-        close("Swish(20) − 20: ≈ z for large z", sw20 - 20.0, 0.0, 1e-6),
-        below("Swish(−20): tends to 0 from below", sw_neg20, 0.0),
-        above("Swish(−20) is within 1e-6 of 0", sw_neg20, -1e-6),
+        close("Swish(0)", sw0, 0.0, 0.0, kind=VALUE),
+        close("Swish'(0): the slope at 0", _d_swish(0.0), 0.5, 1e-15, kind=VALUE),
+        close("Swish(20) − 20: ≈ z for large z", sw20 - 20.0, 0.0, 1e-6, kind=VALUE),
+        below("Swish(−20): tends to 0 from below", sw_neg20, 0.0, kind=VALUE),
+        above("Swish(−20) is within 1e-6 of 0", sw_neg20, -1e-6, kind=VALUE),
         holds(
             "Swish is non-monotonic: on [−3, 0] it first falls, then rises",
             bool(np.any(steps < 0) and np.any(steps > 0)),
+            kind=CHECK,
+        ),
+        # Swish with β = 1.702 approximates GELU (z·σ(1.702z) ≈ z·Φ(z)); its minimum sits
+        # at z*/1.702, which is probably where the reference answer's −0.75 comes from.
+        close(
+            "Swish with β = 1.702 (≈ GELU): z of its minimum, z* ÷ 1.702",
+            z_sw / GELU_BETA,
+            GELU_MIN[0],
+            0.005,
+            kind=VALUE,
         ),
     ]
 
@@ -133,13 +173,15 @@ def run(rng: np.random.Generator) -> DemoResult:
         Series(zs, mish(z).tolist(), "Mish"),
     ]
     series += [
-        Series([zm], [fm], f"{name} min ({zm:.4f}, {fm:.4f})") for name, (zm, fm) in minima.items()
+        Series([zm], [fm], f"{name} min ({zm:.3f}, {fm:.3f})", marks=name)
+        for name, (zm, fm) in minima.items()
     ]
     plot = Plot(
         title="Swish, GELU and Mish with their minima",
         xlabel="z",
         ylabel="f(z)",
         series=series,
+        panels=True,  # on one axis Mish and GELU hide Swish's dip
     )
     return DemoResult(
         title="Where the smooth activations dip below 0",

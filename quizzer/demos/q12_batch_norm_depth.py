@@ -10,7 +10,16 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, Plot, Series, above, below, between
+from quizzer.demos.result import (
+    CHECK,
+    Claim,
+    DemoResult,
+    Plot,
+    Series,
+    above,
+    below,
+    between,
+)
 
 Mat = npt.NDArray[np.float64]
 
@@ -41,33 +50,65 @@ def run(rng: np.random.Generator) -> DemoResult:
     with_bn = {s: _stds(x, [s * w for w in he], use_bn=True) for s in SCALES}
 
     claims: list[Claim] = [
-        below("Without BN, 0.1× He init: output std after 50 layers", plain[0.1][-1], 1e-40),
-        above("Without BN, 10× He init: output std after 50 layers", plain[10.0][-1], 1e40),
+        below(
+            "Without BN, 0.1× He init: output std after 50 layers",
+            plain[0.1][-1],
+            1e-40,
+            key=True,
+            kind=CHECK,
+        ),
+        above(
+            "Without BN, 10× He init: output std after 50 layers",
+            plain[10.0][-1],
+            1e40,
+            key=True,
+            kind=CHECK,
+        ),
     ]
     for s in SCALES:
         claims.append(
             between(
-                f"With BN, {s:g}× He init: output std after 50 layers", with_bn[s][-1], 0.5, 0.7
+                f"With BN, {s:g}× He init: output std after 50 layers",
+                with_bn[s][-1],
+                0.5,
+                0.7,
+                key=s == 1.0,
+                kind=CHECK,
             )
         )
     for s in SCALES:
         lo, hi = min(with_bn[s]), max(with_bn[s])
         claims.append(
-            between(f"With BN, {s:g}× He init: smallest std over all 50 layers", lo, 0.5, 0.7)
+            between(
+                f"With BN, {s:g}× He init: smallest std over all 50 layers",
+                lo,
+                0.5,
+                0.7,
+                kind=CHECK,
+            )
         )
         claims.append(
-            between(f"With BN, {s:g}× He init: largest std over all 50 layers", hi, 0.5, 0.7)
+            between(
+                f"With BN, {s:g}× He init: largest std over all 50 layers", hi, 0.5, 0.7, kind=CHECK
+            )
         )
 
     layers = [float(i) for i in range(1, DEPTH + 1)]
-    series = [Series(layers, plain[s], f"no BN, {s:g}× He") for s in SCALES]
-    series += [Series(layers, with_bn[s], f"BN, {s:g}× He") for s in SCALES]
-    plot = Plot(
-        title="Output std per layer, 50-layer ReLU net",
+    # Two plots: on one log axis spanning 1e-50 to 1e50 the three BN lines (and 1× He
+    # without BN) would all sit on the same row.
+    without = Plot(
+        title="Without BN: output std per layer, 50-layer ReLU net",
         xlabel="layer",
         ylabel="output std",
-        series=series,
+        series=[Series(layers, plain[s], f"{s:g}× He") for s in SCALES],
         log_y=True,
+    )
+    with_plot = Plot(
+        title="With BN: output std per layer, same nets",
+        xlabel="layer",
+        ylabel="output std",
+        series=[Series(layers, with_bn[s], f"{s:g}× He") for s in SCALES],
+        panels=True,  # the three lines nearly coincide, which is the point
     )
     return DemoResult(
         title="Batch norm in a 50-layer ReLU network",
@@ -77,5 +118,5 @@ def run(rng: np.random.Generator) -> DemoResult:
             "without it the signal dies or blows up by a factor of 10 per layer."
         ),
         claims=claims,
-        plots=[plot],
+        plots=[without, with_plot],
     )

@@ -8,10 +8,11 @@ words themselves, so nobody labeled anything.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
-from quizzer.demos.result import Claim, DemoResult, above, below, close
+from quizzer.demos.result import CHECK, VALUE, Claim, DemoResult, Plot, Series, above, below, close
 
 SUBJECTS = ["cat", "dog", "child", "farmer", "chef", "teacher", "robot", "bird"]
 # Each object goes with one verb: the context determines the hidden word.
@@ -61,11 +62,9 @@ def _context(masked: list[str]) -> tuple[str, str]:
     return left, right
 
 
-def run(rng: np.random.Generator) -> DemoResult:
-    corpus = _sentences(rng, N_TRAIN)  # raw, unlabeled text
-    train = [_mask(s) for s in corpus]
-    test = [_mask(s) for s in _sentences(rng, N_TEST)]
-
+def _learn(train: list[tuple[list[str], str]]) -> Callable[[list[str]], str]:
+    """Count which hidden word appears in which context; predict the most frequent one,
+    backing off to the right-hand word alone, then to the most frequent word overall."""
     counts: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     by_right: defaultdict[str, Counter[str]] = defaultdict(Counter)
     overall: Counter[str] = Counter()
@@ -84,8 +83,26 @@ def run(rng: np.random.Generator) -> DemoResult:
             return by_right[right].most_common(1)[0][0]
         return majority
 
-    accuracy = float(np.mean([predict(m) == t for m, t in test]))
+    return predict
+
+
+def _accuracy(predict: Callable[[list[str]], str], test: list[tuple[list[str], str]]) -> float:
+    return float(np.mean([predict(m) == t for m, t in test]))
+
+
+def run(rng: np.random.Generator) -> DemoResult:
+    corpus = _sentences(rng, N_TRAIN)  # raw, unlabeled text
+    train = [_mask(s) for s in corpus]
+    test = [_mask(s) for s in _sentences(rng, N_TEST)]
+
+    predict = _learn(train)
+    accuracy = _accuracy(predict, test)
+    overall = Counter(t for _, t in train)
+    majority = overall.most_common(1)[0][0]
     baseline = float(np.mean([majority == t for _, t in test]))
+    # The same counting on the first n raw sentences only: more text, better guesses.
+    sizes = [5, 10, 20, 50, 100, 200, 500, 1000, N_TRAIN]
+    curve = [_accuracy(_learn(train[:n]), test) for n in sizes]
     from_text = np.mean(
         [
             t == s[2] and m[:2] + m[3:] == s[:2] + s[3:]
@@ -99,15 +116,25 @@ def run(rng: np.random.Generator) -> DemoResult:
             float(len(train)),
             float(N_TRAIN),
             0.0,
+            kind=VALUE,
         ),
         close(
             "Fraction of training targets that are simply the hidden word of the raw sentence",
             float(from_text),
             1.0,
             0.0,
+            kind=VALUE,
         ),
-        above("Accuracy at predicting the masked verb on new sentences", accuracy, 0.99),
-        below("Majority baseline (always the most frequent verb)", baseline, 0.4),
+        above(
+            "Accuracy at predicting the masked verb on new sentences",
+            accuracy,
+            0.99,
+            key=True,
+            kind=CHECK,
+        ),
+        below(
+            "Majority baseline (always the most frequent verb)", baseline, 0.4, key=True, kind=CHECK
+        ),
     ]
     return DemoResult(
         title="Self-supervised masked-word prediction",
@@ -117,4 +144,16 @@ def run(rng: np.random.Generator) -> DemoResult:
             "with zero human labels."
         ),
         claims=claims,
+        plots=[
+            Plot(
+                title="Masked-verb accuracy on new sentences vs raw sentences read",
+                xlabel="raw, unlabeled sentences",
+                ylabel="accuracy",
+                series=[
+                    Series([float(n) for n in sizes], curve, "context counts"),
+                    Series([float(n) for n in sizes], [baseline] * len(sizes), "majority baseline"),
+                ],
+                log_x=True,
+            )
+        ],
     )

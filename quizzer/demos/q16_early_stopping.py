@@ -10,7 +10,18 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, Plot, Series, above, below, close, holds
+from quizzer.demos.result import (
+    CHECK,
+    VALUE,
+    Claim,
+    DemoResult,
+    Plot,
+    Series,
+    above,
+    below,
+    close,
+    holds,
+)
 
 Mat = npt.NDArray[np.float64]
 Vec = npt.NDArray[np.float64]
@@ -68,26 +79,36 @@ def run(rng: np.random.Generator) -> DemoResult:
         holds(
             "Validation MSE is lowest strictly inside the run, not at the first or last epoch",
             0 < best < EPOCHS - 1,
+            key=True,
+            kind=CHECK,
         ),
-        above("Final validation MSE / best validation MSE", float(valid[-1] / valid[best]), 1.5),
-        holds(
-            "Training MSE falls at every epoch",
-            bool(np.all(np.diff(train) <= 0.0)),
+        above(
+            "Final validation MSE / best validation MSE",
+            float(valid[-1] / valid[best]),
+            1.5,
+            key=True,
+            kind=CHECK,
         ),
+        holds("Training MSE falls at every epoch", bool(np.all(np.diff(train) <= 0.0)), kind=VALUE),
         below(
             "Final training MSE / training MSE at the best validation epoch",
             float(train[-1] / train[best]),
             0.8,
+            kind=CHECK,
         ),
         below(
             "Max-norm: largest column norm after clipping, minus r = 1",
             float(np.max(np.linalg.norm(clipped, axis=0)) - MAX_NORM),
             1e-12,
+            kind=VALUE,
         ),
-        above("Columns whose norm was above r before max-norm", float(np.sum(~under)), 0.0),
+        above(
+            "Columns whose norm was above r before max-norm", float(np.sum(~under)), 0.0, kind=VALUE
+        ),
         holds(
             "Max-norm leaves columns already within r unchanged",
             bool(np.array_equal(clipped[:, under], weights[:, under])),
+            kind=VALUE,
         ),
         close(
             "Max-norm keeps each column's direction (smallest cosine with the original)",
@@ -98,10 +119,12 @@ def run(rng: np.random.Generator) -> DemoResult:
             ),
             1.0,
             1e-12,
+            kind=VALUE,
         ),
     ]
-    step = EPOCHS // PLOT_POINTS
-    idx = np.arange(0, EPOCHS, step)
+    # Log-spaced epochs on a log axis: the best epoch comes early, and on a linear axis of
+    # 1000 epochs it would sit against the left edge.
+    idx = np.unique(np.round(np.logspace(0.0, np.log10(EPOCHS), PLOT_POINTS)).astype(int)) - 1
     epochs = (idx + 1).astype(float).tolist()
     plot = Plot(
         title="Early stopping: MSE by epoch",
@@ -110,7 +133,15 @@ def run(rng: np.random.Generator) -> DemoResult:
         series=[
             Series(epochs, train[idx].tolist(), "training"),
             Series(epochs, valid[idx].tolist(), "validation"),
+            Series(
+                [float(best + 1)],
+                [float(valid[best])],
+                f"best epoch {best + 1}",
+                marks="validation",
+            ),
         ],
+        log_x=True,
+        vlines=((float(best + 1), f"best epoch {best + 1}"),),
     )
     return DemoResult(
         title="Early stopping",

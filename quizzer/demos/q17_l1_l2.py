@@ -10,7 +10,17 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, below, between, close
+from quizzer.demos.result import (
+    CHECK,
+    VALUE,
+    Claim,
+    DemoResult,
+    Plot,
+    Series,
+    below,
+    between,
+    close,
+)
 
 Vec = npt.NDArray[np.float64]
 Mat = npt.NDArray[np.float64]
@@ -72,37 +82,56 @@ def run(rng: np.random.Generator) -> DemoResult:
             l2_penalty(w_example, 0.01),
             0.14,
             1e-12,
+            key=True,
+            kind=VALUE,
         ),
         close(
             "ℓ1 penalty of w = [1, −2, 3] with λ = 0.01: 0.01·(1 + 2 + 3)",
             l1_penalty(w_example, 0.01),
             0.06,
             1e-12,
+            key=True,
+            kind=VALUE,
         ),
         between(
             "Proximal ℓ1 sets at least 40 of the 45 irrelevant weights to exactly 0",
             float(np.sum(w_l1[irrelevant] == 0.0)),
             40,
             45,
+            key=True,
+            kind=CHECK,
         ),
         close(
             "ℓ1 keeps all 5 useful weights (number that are non-zero)",
             float(np.sum(w_l1[:N_USEFUL] != 0.0)),
             5,
             0,
+            kind=CHECK,
         ),
         close(
             "ℓ2 sets none of the 50 weights to exactly 0 (number of zeros)",
             float(np.sum(w_l2 == 0.0)),
             0.0,
             0.0,
+            kind=CHECK,
         ),
         below(
             "ℓ2 shrinks the weights: norm with ℓ2 divided by norm without a penalty",
             float(np.linalg.norm(w_l2) / np.linalg.norm(w_plain)),
             0.7,
+            kind=CHECK,
         ),
     ]
+    features = [float(i) for i in range(1, d + 1)]
+    plot = Plot(
+        title="Fitted |weight| per feature (features 1–5 are the useful ones)",
+        xlabel="feature",
+        ylabel="|w|",
+        series=[
+            Series(features, np.abs(w_l1).tolist(), "ℓ1 (proximal)", points=True),
+            Series(features, np.abs(w_l2).tolist(), "ℓ2", points=True),
+        ],
+    )
     return DemoResult(
         title="ℓ1 vs ℓ2 penalties",
         sentence=(
@@ -110,4 +139,5 @@ def run(rng: np.random.Generator) -> DemoResult:
             "weights to exactly 0, which here removes most of the 45 irrelevant features."
         ),
         claims=claims,
+        plots=[plot],
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from quizzer.demos.result import Claim, DemoResult, Plot, Series, above, between
+from quizzer.demos.result import CHECK, Claim, DemoResult, Plot, Series, above, between
 
 Mat = npt.NDArray[np.float64]
 Vec = npt.NDArray[np.float64]
@@ -93,17 +93,33 @@ def run(rng: np.random.Generator) -> DemoResult:
     steps = {rate: _steps_to(curves[rate], TARGET) for rate in RATES}
 
     claims: list[Claim] = [
-        between(f"Steps for rate 0 to reach training MSE {TARGET}", float(steps[0.0]), 1, STEPS),
-        between(f"Steps for rate 0.5 to reach training MSE {TARGET}", float(steps[0.5]), 1, STEPS),
+        between(
+            f"Steps for rate 0 to reach training MSE {TARGET}",
+            float(steps[0.0]),
+            1,
+            STEPS,
+            kind=CHECK,
+        ),
+        between(
+            f"Steps for rate 0.5 to reach training MSE {TARGET}",
+            float(steps[0.5]),
+            1,
+            STEPS,
+            kind=CHECK,
+        ),
         above(
             "Rate 0.5 needs this many times the steps of rate 0",
             steps[0.5] / steps[0.0],
             2.0,
+            key=True,
+            kind=CHECK,
         ),
         above(
             f"Rate 0.9: final training MSE / rate 0's after {STEPS} steps (underfitting)",
             curves[0.9][-1] / curves[0.0][-1],
             3.0,
+            key=True,
+            kind=CHECK,
         ),
     ]
     xs = [float(i) for i in range(PLOT_EVERY, STEPS + 1, PLOT_EVERY)]
