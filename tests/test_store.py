@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -93,7 +93,8 @@ def test_drill_is_logged_without_changing_state(tmp_path: Path) -> None:
     with Store.open(tmp_path / "q.db") as store:
         store.record("deck", event("a", 2), AT)
         before = store.states("deck")
-        store.record("deck", event("a", 5, "drill"), AT)
+        state = before["a"]
+        store.record("deck", Event("a", "drill", 5, D, state, state), AT)
         assert store.states("deck") == before
         assert [e.kind for e in store.today_log("deck", D)] == ["schedule", "drill"]
 
@@ -102,7 +103,8 @@ def test_undo_restores_the_earlier_state(tmp_path: Path) -> None:
     with Store.open(tmp_path / "q.db") as store:
         first = event("a", 5)
         store.record("deck", first, AT)
-        second = Event("a", "schedule", 1, D, first.after, review(first.after, 1, D))
+        later = D + timedelta(days=1)
+        second = Event("a", "schedule", 1, later, first.after, review(first.after, 1, later))
         rid = store.record("deck", second, AT)
         store.undo("deck", rid, second)
         assert store.states("deck")["a"] == first.after
