@@ -89,7 +89,7 @@ class Deck:
         """A card by number or id; an unknown reference is a QuizzerError."""
         ref = ref.strip()
         for card in self.cards:
-            if card.id == ref or (ref.isdigit() and card.number == int(ref)):
+            if card.id == ref or (ref.isascii() and ref.isdigit() and card.number == int(ref)):
                 return card
         raise QuizzerError(
             f"no card {ref!r} in deck {self.id!r} ({self.path}); "

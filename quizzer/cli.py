@@ -7,12 +7,15 @@ Heavy libraries (numpy, plotting) are imported inside the commands that need the
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -151,10 +154,10 @@ def review(
     the_deck = _deck(deck)
     day = _today(day_start)
     with _store(db) as store:
-        states = store.states(the_deck.id)
-        session = Session.start(
-            the_deck.cards, states, store.today_log(the_deck.id, day), day, new, reviews
-        )
+        with store.snapshot():
+            states = store.states(the_deck.id)
+            log = store.today_log(the_deck.id, day)
+        session = Session.start(the_deck.cards, states, log, day, new, reviews)
         if session.current is None:
             ids = [c.id for c in the_deck.cards]
             upcoming = next_due(states, ids)
@@ -258,7 +261,7 @@ def _demo_for(ref: str, deck: Deck, owners: dict[str, str]) -> tuple[str, str | 
     try:
         found = deck.find(ref)
     except QuizzerError:
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit():
             raise
         found = _deck(EXTRAS_DECK).find(ref)  # extras are found by id only
     if not found.demo:
@@ -281,7 +284,7 @@ def due(
 
     the_deck = _deck(deck)
     day = _today(day_start)
-    with _store(db) as store:
+    with _store(db) as store, store.snapshot():
         states = store.states(the_deck.id)
         today = summarize_today(store.today_log(the_deck.id, day))
     queue = build_queue(the_deck.cards, states, today, day, new, reviews)
@@ -339,7 +342,7 @@ def show(
 
     the_deck = _deck(deck)
     found = the_deck.find(card)
-    with _store(db) as store:
+    with _store(db) as store, store.snapshot():
         state = store.states(the_deck.id).get(found.id, NEW)
         history = store.history(the_deck.id, found.id)
     screens.show_card(found, state, history)
@@ -395,7 +398,7 @@ def export(
     if include_extras:
         decks.append(_deck(EXTRAS_DECK))
     day = _today(day_start)
-    with _store(db) as store:
+    with _store(db) as store, store.snapshot():
         parts = [DeckData(d, store.states(d.id), store.history(d.id), extras=i > 0)
                  for i, d in enumerate(decks)]
     from quizzer.demos import run
@@ -415,5 +418,32 @@ def _print_json(data: Any) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Run the CLI; a closed or failing standard output is one line on stderr, exit 1."""
+    if sys.stdout is None:
+        _fail("standard output is closed; give quizzer somewhere to write (a terminal, "
+              "a file or a pipe)")
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        # Python flushes stdout again at exit; point it at nothing so that no second
+        # report (or traceback) follows this line.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _fail(f"cannot write to standard output ({exc.strerror or exc}); "
+              "check where the output goes (a full disk, a closed pipe)")
+
+
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EPIPE}
+
+
+def _fail(line: str) -> NoReturn:
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"error: {line}\n")
+            sys.stderr.flush()
+    sys.exit(1)
