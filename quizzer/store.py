@@ -221,6 +221,8 @@ def _make_engine(url: str, busy_timeout: float) -> Engine:
         raise QuizzerError(
             f"{url}: an in-memory database would save nothing; pass --db PATH to a file"
         )
+    if name.startswith("file:") and parsed.query.get("uri"):
+        name = name[len("file:"):].split("?", 1)[0]  # an SQLite URI filename
     folder = Path(name).parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
