@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import io
 import json
 import os
 import sys
@@ -422,6 +423,10 @@ def main() -> None:
     if sys.stdout is None:
         _fail("standard output is closed; give quizzer somewhere to write (a terminal, "
               "a file or a pipe)")
+    # A locale that cannot encode a character (ASCII, Latin-1) gets "?", not a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors != "replace":
+            stream.reconfigure(errors="replace")
     try:
         try:
             app()
