@@ -178,3 +178,20 @@ def test_fuzzed_decks_load_or_raise_only_deck_errors(
             assert exc.problems and all(str(p) for p in exc.problems)
     finally:
         shutil.rmtree(root)
+
+
+def test_deck_text_never_becomes_markup_or_escapes_on_screen(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from quizzer.cli import app
+
+    title = "title: '[link=https://e.vil]My[/link] deck'"
+    deck = make(tmp_path, {"a.yaml": CARD}, deck=DECK.replace("title: My deck", title))
+    result = CliRunner().invoke(app, ["cards", "--deck", str(deck)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "[link=https://e.vil]My[/link] deck" in result.stdout
+    (tmp_path / "bad").mkdir()
+    bad = make(tmp_path / "bad", {f"{ESC}]0;title{chr(7)}.yaml": CARD})
+    result = CliRunner().invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert ESC not in result.stderr and "\\x1b]0;title\\x07.yaml" in result.stderr
