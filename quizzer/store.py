@@ -78,6 +78,7 @@ _MIGRATIONS: list[list[str]] = [
     ],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
+_OWN_TABLES = frozenset({"card_state", "review_log"})  # what step 1 creates
 
 # How long one statement waits for another process's write lock before it gives up;
 # the review loop retries on top of this (review.LOCK_WAIT_LIMIT) with a notice.
@@ -333,13 +334,14 @@ class Store:
         if version < 0:
             raise QuizzerError(f"{label}: schema version {version} is not one quizzer "
                                "writes; this is not a quizzer database: pass another --db")
-        if version == 0:
-            names = [r[0] for r in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 3")]
-            if names:
-                raise QuizzerError(
-                    f"{label}: another program's SQLite file (it holds {', '.join(names)}); "
-                    "quizzer leaves it alone: pass --db PATH to a file of its own")
+        names = [r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        # Version 0 must be empty; any later one must hold quizzer's first tables.
+        if (names and version == 0) or (version > 0 and not set(names) >= _OWN_TABLES):
+            shown = ", ".join(sorted(set(names) - _OWN_TABLES)[:3]) or "no quizzer tables"
+            raise QuizzerError(
+                f"{label}: another program's SQLite file (it holds {shown}); "
+                "quizzer leaves it alone: pass --db PATH to a file of its own")
         return version
 
     @staticmethod

@@ -273,3 +273,16 @@ def test_ctrl_c_while_loading_is_one_line_without_a_traceback() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 130
     assert "Traceback" not in result.stderr and "Interrupted" in result.stderr
+
+
+def test_another_programs_file_with_a_schema_version_is_left_alone(tmp_path: Path) -> None:
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE settings (k, v)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    assert "another program's SQLite file (it holds settings)" in fails_with_one_line(
+        "due", "--db", str(db))
+    assert db.read_bytes() == before
