@@ -74,9 +74,33 @@ def test_two_review_sessions_at_once_lose_nothing(tmp_path: Path, seeds: tuple[i
         assert proc.returncode == 0, err
         assert "Traceback" not in err
     assert check_consistent(db) == 19  # every card of the bundled deck decided once
-    said = "".join(out for out, _ in outputs)
-    # The second session to reach a card was told, in one line, what became of its grade.
-    assert "Another session already graded" in said
+
+
+def test_the_second_session_to_grade_a_card_gets_a_redrill_and_one_line(tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    from quizzer.review import commit_grade
+    from quizzer.session import Session
+    from quizzer.store import Store
+    from tests.helpers import cards
+
+    day, at = date(2026, 12, 1), datetime(2026, 12, 1, 9)
+    db = tmp_path / "q.db"
+    with Store.open(db) as one, Store.open(db) as two:
+        first = Session.start(cards(2), one.states("deck"), one.today_log("deck", day), day)
+        second = Session.start(cards(2), two.states("deck"), two.today_log("deck", day), day)
+        commit_grade(one, first, "deck", first.grade(5, "mine"), lambda: at)
+        said: list[str] = []
+        stored = commit_grade(two, second, "deck", second.grade(2, "theirs"), lambda: at,
+                              said.append)
+        assert said == ["Another session already graded #1 today: your 2 counts as a "
+                        "re-drill."]
+        assert stored.kind == "drill" and second.states["card-1"] == first.states["card-1"]
+        assert [(i.card.id, i.kind) for i in second.queue] == [
+            ("card-2", "schedule"), ("card-1", "drill")]
+        assert [(r.grade, r.kind) for r in one.history("deck")] == [
+            (5, "schedule"), (2, "drill")]
+    assert check_consistent(db) == 1
 
 
 def test_a_migration_race_is_harmless(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
