@@ -5,9 +5,8 @@ Rule 2: every problem becomes one line `file:line: field: what is wrong`; the lo
 collects them all before failing, so one `validate` run shows everything to fix.
 Rule 3: an optional cache keeps each valid card with its file's size and mtime, so an
 unchanged file is not parsed again; cross-file checks always run on every card.
-Rule 4: a deck from a stranger is data, never a weapon: no control characters in any
-text or file name, no tags beyond plain YAML types, at most MAX_FILE_BYTES per file and
-MAX_EXPANDED characters once aliases are expanded; anything else is a Problem.
+Rule 4: a stranger's deck is data: control characters, tags beyond plain YAML and files
+past MAX_FILE_BYTES or MAX_EXPANDED (aliases expanded) are Problems.
 """
 
 from __future__ import annotations

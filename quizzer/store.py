@@ -6,10 +6,8 @@ Rule 2: the schema is migrated when the store opens, each step in one transactio
 its version bump (PRAGMA user_version); a database from a newer quizzer is refused
 before anything is read or written.
 Rule 3: methods say what the caller wants and return core types, never ORM rows.
-Rule 4: a write checks, in its own transaction, that the card still has the state the
-session read (compare-and-swap); otherwise it raises Conflict and changes nothing. Reads
-inside `snapshot()` see one consistent state of the file. Every storage fault (locked,
-full, read-only, not ours) is a QuizzerError with one line saying what to do.
+Rule 4: a write is a compare-and-swap on the card's state (else Conflict, nothing
+written); every storage fault is a QuizzerError of one line saying what to do.
 """
 
 from __future__ import annotations

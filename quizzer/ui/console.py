@@ -1,10 +1,8 @@
 """The consoles and the line reader shared by every screen.
 
-Rule: output goes to stdout, errors to stderr, one line each; input is read a line at
-a time, with readline editing in a terminal and plain lines from a pipe. EOF at any
-prompt reads as None, so callers end cleanly instead of crashing. A line read is never
-longer than MAX_LINE characters, holds no control characters, and invalid UTF-8 becomes
-U+FFFD in every locale; nothing typed or read from a deck can drive the terminal.
+Rule 1: output to stdout, errors to stderr, one line each; EOF at a prompt reads as None.
+Rule 2: a line read (readline in a terminal, plain from a pipe) is at most MAX_LINE
+characters, holds no control characters, and invalid UTF-8 becomes U+FFFD in any locale.
 """
 
 from __future__ import annotations
