@@ -5,6 +5,8 @@ Rule 2: every problem becomes one line `file:line: field: what is wrong`; the lo
 collects them all before failing, so one `validate` run shows everything to fix.
 Rule 3: an optional cache keeps each valid card with its file's size and mtime, so an
 unchanged file is not parsed again; cross-file checks always run on every card.
+Rule 4: a stranger's deck is data: control characters, tags beyond plain YAML and files
+past MAX_FILE_BYTES or MAX_EXPANDED (aliases expanded) are Problems.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+import re
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -32,6 +36,19 @@ from quizzer.errors import QuizzerError
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DECK_FILE = "deck.yaml"
+CARD_SUFFIXES = (".yaml", ".yml")  # compared case-insensitively: x.YAML is a card
+
+# Limits on one YAML file: its size on disk, and its text once every alias is expanded
+# (a few KB of aliases can otherwise expand to gigabytes).
+MAX_FILE_BYTES = 1_000_000
+MAX_EXPANDED = 1_000_000
+
+# C0 and C1 control characters and DEL; newline and tab are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map",
+                                       "merge")
+)
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -110,7 +127,7 @@ class Deck:
         """A card by number or id; an unknown reference is a QuizzerError."""
         ref = ref.strip()
         for card in self.cards:
-            if card.id == ref or (ref.isdigit() and card.number == int(ref)):
+            if card.id == ref or (ref.isascii() and ref.isdigit() and card.number == int(ref)):
                 return card
         raise QuizzerError(
             f"no card {ref!r} in deck {self.id!r} ({self.path}); "
@@ -147,9 +164,88 @@ class DeckError(QuizzerError):
         self.problems = problems
 
 
+def _control(text: str) -> str | None:
+    """The first control character in `text`, as U+XXXX, or None."""
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def _node_problem(root: yaml.Node) -> tuple[int | None, str] | None:
+    """(line, message) for a tag that is not plain YAML, or an expanded size past
+    MAX_EXPANDED; None if the document is fine. Each node is sized once (aliases share
+    nodes), so this is linear in the file, however far the aliases would expand."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if not children_done:
+            if key in size:
+                continue
+            if node.tag not in _PLAIN_TAGS:
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                return (node.start_mark.line + 1,
+                        f"the YAML tag {tag} is not allowed; write plain text, numbers "
+                        "and lists (quote a value such as a date)")
+            if key in open_:
+                return node.start_mark.line + 1, "an alias refers to itself"
+            open_.add(key)
+            stack.append((node, True))
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend((child, False) for child in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    stack.extend(((k, False), (v, False)))
+            continue
+        open_.discard(key)
+        if isinstance(node, yaml.ScalarNode):
+            total = len(node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = sum(size[id(child)] for child in node.value) + 1
+        else:
+            total = sum(size[id(k)] + size[id(v)] for k, v in node.value) + 1
+        size[key] = total
+        if total > MAX_EXPANDED:
+            return (node.start_mark.line + 1,
+                    f"expands to more than {MAX_EXPANDED:,} characters (YAML aliases?); "
+                    "the limit per file is 1 MB of text")
+    return None
+
+
+def _texts(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in parsed YAML (keys too) with its dotted location."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    seen: set[int] = set()
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str):
+            yield at, item
+        elif isinstance(item, dict | list):
+            if id(item) in seen:  # aliases share objects: check each once
+                continue
+            seen.add(id(item))
+            if isinstance(item, dict):
+                for k, v in item.items():
+                    name = str(k) if not at else f"{at}.{k}"
+                    stack.append((k, name))
+                    stack.append((v, name))
+            else:
+                stack.extend((v, f"{at}.{i}" if at else str(i)) for i, v in enumerate(item))
+
+
 def _parse(path: Path, problems: list[Problem]) -> tuple[Any, dict[str, int]] | None:
     """Parse one YAML file; return its data and the 1-based line of each top-level key."""
     try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            problems.append(Problem(path, None, None,
+                                    "not a regular file; a card is a plain YAML file"))
+            return None
+        if st.st_size > MAX_FILE_BYTES:
+            problems.append(Problem(path, None, None, f"the file has {st.st_size:,} bytes; "
+                                    f"the limit is {MAX_FILE_BYTES:,}"))
+            return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path, None, None, f"cannot read the file: {exc}"))
@@ -160,6 +256,10 @@ def _parse(path: Path, problems: list[Problem]) -> tuple[Any, dict[str, int]] | 
         if node is None:
             problems.append(Problem(path, None, None, "the file is empty"))
             return None
+        bad = _node_problem(node)
+        if bad is not None:
+            problems.append(Problem(path, bad[0], None, bad[1]))
+            return None
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -169,6 +269,10 @@ def _parse(path: Path, problems: list[Problem]) -> tuple[Any, dict[str, int]] | 
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(path, None, None, f"YAML error: {exc}"))
+        return None
+    except (RecursionError, TypeError, ValueError, OverflowError) as exc:
+        # Constructors of odd but valid YAML (deep nesting, unhashable keys, huge ints).
+        problems.append(Problem(path, None, None, f"YAML that quizzer cannot use: {exc}"))
         return None
     finally:
         loader.dispose()
@@ -184,6 +288,16 @@ def _parse(path: Path, problems: list[Problem]) -> tuple[Any, dict[str, int]] | 
     if not isinstance(data, dict):
         problems.append(Problem(path, 1, None, "expected a mapping of fields (key: value)"))
         return None
+    controls = False
+    for where, text_value in _texts(data):
+        code = _control(text_value)
+        if code is not None:
+            controls = True
+            top = where.split(".", 1)[0]
+            problems.append(Problem(path, lines.get(top), where or None,
+                                    f"contains the control character {code}; remove it"))
+    if controls:
+        return None
     return data, lines
 
 
@@ -196,6 +310,9 @@ def _validate(
 ) -> M | None:
     try:
         return model.model_validate(data)
+    except RecursionError:
+        problems.append(Problem(path, None, None, "values are nested too deeply"))
+        return None
     except ValidationError as exc:
         for err in exc.errors():
             loc = [str(part) for part in err["loc"]]
@@ -214,20 +331,43 @@ def _validate(
 
 
 def card_files(deck_dir: Path) -> list[tuple[str, tuple[int, int]]]:
-    """The names of a deck's card files (every *.yaml or *.yml beside deck.yaml), sorted,
-    each with its (size, mtime in ns) signature. Plain strings: a large deck is fast."""
+    """The names of a deck's card files, sorted, each with its (size, mtime in ns)
+    signature. Plain strings: a large deck is fast.
+
+    A card file is any name ending in .yaml or .yml, in any case, beside deck.yaml;
+    names starting with "." are hidden (editor backups, macOS "._" files) and skipped.
+    A link is followed; one that is broken or loops gets the signature (-1, -1), and
+    loading reports it.
+    """
     found = []
     with os.scandir(deck_dir) as entries:
         for entry in entries:
-            # Hidden files (editor backups, macOS "._" files) are not cards.
-            if (entry.name.endswith((".yaml", ".yml")) and entry.name != DECK_FILE
-                    and not entry.name.startswith(".") and entry.is_file()):
+            name = entry.name
+            if (not name.lower().endswith(CARD_SUFFIXES) or name == DECK_FILE
+                    or name.startswith(".")):
+                continue
+            try:
                 st = entry.stat()
-                found.append((entry.name, (st.st_size, st.st_mtime_ns)))
+                found.append((name, (st.st_size, st.st_mtime_ns)))
+            except OSError:
+                found.append((name, (-1, -1)))
     return sorted(found)
 
 
-CACHE_FORMAT = 2  # 2: key points are {text, match} mappings
+def _name_problem(deck_dir: Path, name: str) -> Problem | None:
+    """A file name that could drive the terminal or cannot be shown is refused."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return Problem(deck_dir / name, None, "file name", "is not valid UTF-8; rename it")
+    code = _control(name)
+    if code is not None:
+        return Problem(deck_dir / name, None, "file name",
+                       f"contains the control character {code}; rename it")
+    return None
+
+
+CACHE_FORMAT = 3  # 2: key points are {text, match}; 3: cards passed the safety checks
 
 
 class _Cache:
@@ -290,11 +430,10 @@ def load_deck(
         raise QuizzerError(
             f"{deck_dir}: no such deck directory; pass --deck DIR with a folder holding {DECK_FILE}"
         )
-    if not deck_file.is_file():
-        raise QuizzerError(
-            f"{deck_file}: missing; a deck folder needs a {DECK_FILE} "
-            "(see the README's card format)"
-        )
+    if not deck_file.is_file() and not deck_file.is_symlink():
+        raise DeckError(deck_dir, [Problem(
+            deck_file, None, None,
+            f"missing; a deck folder needs a {DECK_FILE} (see the README's card format)")])
     meta: DeckMeta | None = None
     parsed = _parse(deck_file, problems)
     if parsed is not None:
@@ -303,7 +442,11 @@ def load_deck(
     cache = _Cache.for_deck(cache_dir, deck_dir) if cache_dir is not None else None
     loaded: list[tuple[Card, str, dict[str, int]]] = []
     for name, sig in card_files(deck_dir):
-        hit = cache.get(name, sig) if cache is not None else None
+        bad_name = _name_problem(deck_dir, name)
+        if bad_name is not None:
+            problems.append(bad_name)
+            continue
+        hit = cache.get(name, sig) if cache is not None and sig[0] >= 0 else None
         if hit is not None:
             loaded.append((hit[0], name, hit[1]))
             continue
@@ -314,7 +457,7 @@ def load_deck(
         card = _validate(Card, path, *parsed, problems)
         if card is not None:
             loaded.append((card, name, parsed[1]))
-            if cache is not None:
+            if cache is not None and sig[0] >= 0:
                 cache.put(name, sig, card, parsed[1])
     if cache is not None:
         cache.save()

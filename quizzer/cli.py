@@ -7,12 +7,16 @@ Heavy libraries (numpy, plotting) are imported inside the commands that need the
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -166,11 +170,11 @@ def review(
     the_deck = _deck(deck)
     day = _today(day_start)
     with _store(db) as store:
-        states = store.states(the_deck.id)
-        session = Session.start(
-            the_deck.cards, states, store.today_log(the_deck.id, day), day, new, reviews,
-            exam=store.exam(the_deck.id),
-        )
+        with store.snapshot():
+            states = store.states(the_deck.id)
+            log = store.today_log(the_deck.id, day)
+            exam = store.exam(the_deck.id)
+        session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam)
         if session.current is None:
             ids = [c.id for c in the_deck.cards]
             upcoming = next_due(states, ids)
@@ -186,7 +190,7 @@ def review(
             screens.note(f"New-card limit raised to {session.new_limit} today, so every card "
                          "is introduced before the final-review window.")
         reviewer = Reviewer(session, the_deck, store, datetime.now,
-                            leech_lapses=leech_lapses)
+                            leech_lapses=leech_lapses, notify=screens.warn)
         if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
             run_review(reviewer, _inline_demo)
             return
@@ -302,7 +306,7 @@ def _demo_for(ref: str, deck: Deck, owners: dict[str, str]) -> tuple[str, str | 
     try:
         found = deck.find(ref)
     except QuizzerError:
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit():
             raise
         found = _deck(EXTRAS_DECK).find(ref)  # extras are found by id only
     if not found.demo:
@@ -326,7 +330,7 @@ def due(
 
     the_deck = _deck(deck)
     day = _today(day_start)
-    with _store(db) as store:
+    with _store(db) as store, store.snapshot():
         states = store.states(the_deck.id)
         today = summarize_today(store.today_log(the_deck.id, day))
         exam = store.exam(the_deck.id)
@@ -403,7 +407,7 @@ def show(
 
     the_deck = _deck(deck)
     found = the_deck.find(card)
-    with _store(db) as store:
+    with _store(db) as store, store.snapshot():
         state = store.states(the_deck.id).get(found.id, NEW)
         history = store.history(the_deck.id, found.id)
     screens.show_card(found, state, history)
@@ -490,7 +494,7 @@ def export(
     if include_extras:
         decks.append(_deck(EXTRAS_DECK))
     day = _today(day_start)
-    with _store(db) as store:
+    with _store(db) as store, store.snapshot():
         parts = [DeckData(d, store.states(d.id), store.history(d.id), extras=i > 0,
                           leech_lapses=leech_lapses)
                  for i, d in enumerate(decks)]
@@ -558,7 +562,10 @@ def plan(
                     f"--exam {exam}: the exam must be after today ({day}); give a later date"
                 )
             store.set_exam(the_deck.id, Exam(exam_day, window_for(exam_day, day, window), day))
-        the_exam = store.exam(the_deck.id)
+        with store.snapshot():
+            the_exam = store.exam(the_deck.id)
+            states = store.states(the_deck.id)
+            history = store.history(the_deck.id)
         if the_exam is None:
             raise QuizzerError(
                 f"deck {the_deck.id!r} has no exam date; set one with "
@@ -569,8 +576,6 @@ def plan(
                 f"the exam on {the_exam.day} is not ahead of today ({day}); scheduling is "
                 "plain SM-2 again: quizzer plan --clear, or set a new --exam date"
             )
-        states = store.states(the_deck.id)
-        history = store.history(the_deck.id)
     from quizzer.stats import today_counts
 
     new_done = today_counts(history, day).new_done
@@ -690,7 +695,7 @@ def stats(
 
     the_deck = _deck(deck)
     day = _today(day_start)
-    with _store(db) as store:
+    with _store(db) as store, store.snapshot():
         states = store.states(the_deck.id)
         log = store.history(the_deck.id)
         exam = store.exam(the_deck.id)
@@ -710,5 +715,36 @@ def _print_json(data: Any) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Run the CLI; a closed or failing standard output is one line on stderr, exit 1."""
+    if sys.stdout is None:
+        _fail("standard output is closed; give quizzer somewhere to write (a terminal, "
+              "a file or a pipe)")
+    # A locale that cannot encode a character (ASCII, Latin-1) gets "?", not a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors != "replace":
+            stream.reconfigure(errors="replace")
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        # Python flushes stdout again at exit; point it at nothing so that no second
+        # report (or traceback) follows this line.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _fail(f"cannot write to standard output ({exc.strerror or exc}); "
+              "check where the output goes (a full disk, a closed pipe)")
+
+
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EPIPE}
+
+
+def _fail(line: str) -> NoReturn:
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"error: {line}\n")
+            sys.stderr.flush()
+    sys.exit(1)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import stat
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -824,6 +825,26 @@ def assets_dir(output: Path) -> Path:
     return output.with_name(output.stem + ASSETS_SUFFIX)
 
 
+def _output_file(path: Path) -> Path:
+    """The regular file `-o` names: a symbolic link is followed (the link stays, its
+    target is replaced); a folder, device, pipe or socket is refused before anything is
+    written, since replacing one would destroy it."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise QuizzerError(f"{path}: cannot write there ({exc.strerror or exc}); "
+                           f"pass a file name such as {DEFAULT_OUTPUT}") from None
+    if stat.S_ISDIR(mode):
+        raise QuizzerError(f"{path}: is a folder; pass a file name such as {DEFAULT_OUTPUT}")
+    if not stat.S_ISREG(mode):
+        raise QuizzerError(f"{path}: is not a regular file (a device, pipe or socket); "
+                           f"pass a file name such as {DEFAULT_OUTPUT}, or -o - for stdout")
+    return target
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename it over `path`.
 
@@ -893,9 +914,7 @@ def write_export(
         text = build_summary(parts, today, order=order, run_demo=run_demo, progress=progress)
         (stdout or sys.stdout).write(text)
         return None
-    path = Path(output)
-    if path.is_dir():
-        raise QuizzerError(f"{path}: is a folder; pass a file name such as {DEFAULT_OUTPUT}")
+    path = _output_file(Path(output))
     if not path.parent.is_dir():
         raise QuizzerError(f"{path}: the folder {path.parent} does not exist; create it first")
     if save_plot is None:

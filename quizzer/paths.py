@@ -62,14 +62,26 @@ def cache_dir() -> Path:
     return user_cache_path("quizzer", appauthor=False)
 
 
+# The review days quizzer accepts: a card's interval (at most 100 years) and the
+# summary's look-back must stay within the calendar Python can represent.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9899, 12, 31)
+
+
 def today(day_start_hour: int = DEFAULT_DAY_START, now: datetime | None = None) -> date:
     """The review day: QUIZZER_TODAY if set, else the local time shifted by the day start."""
     override = os.environ.get("QUIZZER_TODAY", "").strip()
     if override:
         try:
-            return date.fromisoformat(override)
+            day = date.fromisoformat(override)
         except ValueError:
             raise QuizzerError(
                 f"QUIZZER_TODAY={override!r} is not a date; use YYYY-MM-DD or unset it"
             ) from None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise QuizzerError(
+                f"QUIZZER_TODAY={override!r} is out of range; use a day from {FIRST_DAY} "
+                f"to {LAST_DAY} or unset it"
+            )
+        return day
     return review_day(now or datetime.now(), day_start_hour)

@@ -6,6 +6,9 @@ The full-screen reviewer (quizzer/ui/tui.py) and the plain loop share this one p
 Rule 2: in plain mode, per card, exactly two lines are read: the typed answer (empty
 reveals; a line that is only `u` or `q` is that command, so it never spoils a card) and
 then the grade or a command letter. EOF or `q` at any prompt ends the session.
+Rule 3: `commit_grade` is the one path from a grade to the database, for every reviewer:
+a conflict with another session is resolved there, a locked database is waited for with
+a notice, and a grade that could not be stored stays at the prompt to be retried.
 """
 
 from __future__ import annotations
@@ -17,32 +20,105 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from quizzer.cards import Card, Deck
+from quizzer.errors import QuizzerError
 from quizzer.marker import Marking, mark
 from quizzer.model import Event
 from quizzer.scheduler import GRADES, REDRILL_UNTIL
 from quizzer.session import Session, due_on, next_due
 from quizzer.stats import LEECH_LAPSES, leech_advice
-from quizzer.store import Store
+from quizzer.store import Conflict, Store, StoreBusy
 
 GRADE_PROMPT = "Grade 0-5 (u undo, q quit{demo}): "
 MISSED_BELOW = 3  # a deciding grade below this counts the card as missed in the summary
 # At the answer prompt these lines are commands, not answers (see Rule 2).
 ANSWER_COMMANDS = frozenset({"u", "q"})
+# How long a grade waits, in all, for another program's write lock before the session
+# gives up on it (the grade then stays at the prompt). Documented in the README.
+LOCK_WAIT_LIMIT = 120.0
+_MAX_CONFLICTS = 10
 
 
 def _parse_grade(text: str) -> int | str | None:
-    """An int grade, a command letter, or None for anything else."""
+    """An int grade, a command letter, or None for anything else (ASCII digits only:
+    "²", "٤" or "４" are not grades)."""
     text = text.strip().lower()
     if text in {"u", "q", "d", "?"}:
         return text
-    if text.isdigit() and int(text) in GRADES:
+    if len(text) == 1 and text in "0123456789" and int(text) in GRADES:
         return int(text)
     return None
 
 
-def record_grade(store: Store, deck: Deck, event: Event, at: datetime) -> int:
-    """The one place a grade is written to the store; returns the stored row's id."""
-    return store.record(deck.id, event, at)
+def commit_grade(
+    store: Store,
+    session: Session,
+    deck_id: str,
+    event: Event,
+    clock: Callable[[], datetime],
+    notify: Callable[[str], None] = lambda _line: None,
+    *,
+    lock_wait: float = LOCK_WAIT_LIMIT,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Event:
+    """Store the grade in `event` and advance `session`; return the event as stored.
+
+    If another session changed the card first, the session takes the stored state and
+    today's log (`Session.resync`): a card already decided today turns the grade into a
+    re-drill, otherwise the grade applies to the stored state; `notify` gets one line.
+    A locked database is retried (one notice) until `lock_wait` seconds have passed.
+    Any other storage fault raises QuizzerError with the session unchanged, so the
+    caller keeps the grade and can call again.
+    """
+    started = monotonic()
+    waiting = False
+    conflicts = 0
+    while True:
+        try:
+            review_id = store.record(deck_id, event, clock())
+        except Conflict as conflict:
+            conflicts += 1
+            if conflicts > _MAX_CONFLICTS:
+                raise QuizzerError(f"{store.label}: card {event.card_id!r} keeps changing "
+                                   "in another session; try the grade again") from None
+            kind = session.resync(conflict.state, conflict.today_log)
+            event = session.grade(event.grade, event.answer, event.seconds)
+            card = session.current.card if session.current else None
+            name = f"#{card.number}" if card else event.card_id
+            notify(f"Another session already graded {name} today: your {event.grade} "
+                   "counts as a re-drill." if kind == "drill" else
+                   f"Another session changed {name}: your {event.grade} was applied "
+                   "to its stored state.")
+            continue
+        except StoreBusy:
+            if monotonic() - started >= lock_wait:
+                raise StoreBusy(
+                    f"{store.label}: still locked by another program after "
+                    f"{lock_wait:.0f} s; grade {event.grade} was not saved. "
+                    "Close the other program and give the grade again") from None
+            if not waiting:
+                notify(f"The database is locked by another program; waiting up to "
+                       f"{lock_wait:.0f} s to save grade {event.grade} (Ctrl-C stops).")
+                waiting = True
+            continue
+        session.apply(event, review_id)
+        return event
+
+
+def undo_last(store: Store, session: Session, deck_id: str) -> Event | None:
+    """Take back the session's last grade in the store, then in the session; None if the
+    session has none. The store refuses (UndoRefused) when another session graded that
+    card since; the session then stays as it is."""
+    last = session.last()
+    if last is None:
+        return None
+    event, token = last
+    store.undo(deck_id, token, event)
+    return session.undo()
+
+
+
+def _quiet(_line: str) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -86,6 +162,8 @@ class Reviewer:
     store: Store
     clock: Callable[[], datetime]
     leech_lapses: int = LEECH_LAPSES
+    notify: Callable[[str], None] = _quiet  # one line: a conflict resolved, a lock waited on
+    lock_wait: float = LOCK_WAIT_LIMIT
     markings: dict[str, Marking] = field(default_factory=dict)
     timer: Callable[[], float] = time.monotonic  # seconds, for the time spent
     started: float = field(init=False)
@@ -129,22 +207,21 @@ class Reviewer:
 
     def grade(self, grade: int, answer: str, seconds: float,
               marking: Marking | None = None) -> Event:
-        """Commit `grade` for the current card, then advance the session."""
+        """Commit `grade` for the current card, then advance the session. A grade that
+        could not be stored raises QuizzerError with the session unchanged."""
         event = self.session.grade(grade, answer, seconds)
-        review_id = record_grade(self.store, self.deck, event, self.clock())
-        self.session.apply(event, review_id)
+        event = commit_grade(self.store, self.session, self.deck.id, event, self.clock,
+                             self.notify, lock_wait=self.lock_wait)
         if event.kind == "schedule":
             self.markings[event.card_id] = marking or mark(self._card(event.card_id), answer)
         return event
 
     def undo(self) -> Event | None:
-        """Revert the last grade in the store, then in the session; None if there is none."""
-        last = self.session.last()
-        if last is None:
+        """Revert the last grade in the store, then in the session; None if there is none.
+        QuizzerError (UndoRefused) when another session graded that card since."""
+        event = undo_last(self.store, self.session, self.deck.id)  # may raise UndoRefused
+        if event is None:
             return None
-        event, token = last
-        self.store.undo(self.deck.id, token, event)
-        self.session.undo()
         if event.kind == "schedule":
             self.markings.pop(event.card_id, None)
         return event
@@ -227,11 +304,14 @@ def _loop(reviewer: Reviewer, run_demo: Callable[[Card], None]) -> None:
         preview = session.preview()
         screens.reveal(item.card, marking, preview)
         prompt = GRADE_PROMPT.format(demo=", d demo" if item.card.demo else "")
+        pending: int | None = None  # a grade the store could not take yet
         while True:
-            line = read_line(prompt)
+            line = read_line(prompt, prefill=str(pending) if pending is not None else "")
             if line is None:
                 return
             choice = _parse_grade(line)
+            if choice is None and pending is not None and not line.strip():
+                choice = pending  # piped input: an empty line retries the kept grade
             if choice == "q":
                 return
             if choice == "?":
@@ -248,7 +328,13 @@ def _loop(reviewer: Reviewer, run_demo: Callable[[Card], None]) -> None:
                     break
                 continue
             if isinstance(choice, int):
-                event = reviewer.grade(choice, answer, time.monotonic() - started, marking)
+                try:
+                    event = reviewer.grade(choice, answer, time.monotonic() - started,
+                                           marking)
+                except QuizzerError as exc:
+                    pending = choice
+                    screens.warn(f"{exc}. Grade {choice} is kept: press Enter to retry it.")
+                    continue
                 if event.kind == "schedule":
                     assert event.after.due is not None
                     # Counted from today: with an exam date the due date may come earlier
@@ -258,14 +344,18 @@ def _loop(reviewer: Reviewer, run_demo: Callable[[Card], None]) -> None:
                 if event.grade < REDRILL_UNTIL:
                     screens.note("It comes back later in this session.")
                 break
-            screens.warn(f"{line.strip()!r} is not a grade: type 0-5, or u, q"
+            screens.warn(f"{line.strip()[:20]!r} is not a grade: type 0-5, or u, q"
                          + (", d" if item.card.demo else "") + ".")
 
 
 def _undo(reviewer: Reviewer) -> bool:
     from quizzer.ui import screens
 
-    event = reviewer.undo()
+    try:
+        event = reviewer.undo()
+    except QuizzerError as exc:
+        screens.warn(str(exc))
+        return False
     if event is None:
         screens.warn("Nothing to undo in this session.")
         return False

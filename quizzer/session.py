@@ -183,6 +183,23 @@ class Session:
             # Back at the end: later in the session, with every other card in between.
             self.queue.append(Item(item.card, "drill"))
 
+    def resync(self, state: State, today_log: Iterable[LogEntry]) -> Kind:
+        """Take the current card's stored state and today's log after another session
+        wrote it first (a store Conflict). A card already decided today makes the current
+        item a re-drill; otherwise it is graded from the stored state. Returns the kind."""
+        item = self.current
+        if item is None:
+            raise IndexError("the session has no card left to grade")
+        cid = item.card.id
+        if state == NEW:
+            self.states.pop(cid, None)
+        else:
+            self.states[cid] = state
+        decided = any(e.card_id == cid and e.kind == "schedule" for e in today_log)
+        kind: Kind = "drill" if decided else "schedule"
+        self.queue[0] = Item(item.card, kind)
+        return kind
+
     def last(self) -> tuple[Event, int] | None:
         """The step `undo` would revert, so the shell can delete its row first."""
         if not self.history:

@@ -6,6 +6,8 @@ Rule 2: the schema is migrated when the store opens, each step in one transactio
 its version bump (PRAGMA user_version); a database from a newer quizzer is refused
 before anything is read or written.
 Rule 3: methods say what the caller wants and return core types, never ORM rows.
+Rule 4: a write is a compare-and-swap on the card's state (else Conflict, nothing
+written); every storage fault is a QuizzerError of one line saying what to do.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quizzer.errors import QuizzerError
@@ -106,6 +108,39 @@ _MIGRATIONS: list[list[str]] = [
     ],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
+_OWN_TABLES = frozenset({"card_state", "review_log"})  # what step 1 creates
+
+# How long one statement waits for another process's write lock before it gives up;
+# the review loop retries on top of this (review.LOCK_WAIT_LIMIT) with a notice.
+BUSY_TIMEOUT = 5.0
+
+# SQLite's primary result codes (the low byte of an extended code).
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+
+
+class StoreBusy(QuizzerError):
+    """Another process holds the database's write lock; retrying later may succeed."""
+
+
+class StoreWriteError(QuizzerError):
+    """A write failed (disk full, I/O error, read-only); nothing was changed."""
+
+
+class UndoRefused(QuizzerError):
+    """The grade to undo is gone or a later grade of its card exists."""
+
+
+class Conflict(Exception):
+    """The card's stored state is not the one the event was computed from.
+
+    Carries what the database holds now, read in the same transaction: the card's state
+    and the deck's log for the event's review day.
+    """
+
+    def __init__(self, state: State, today_log: list[LogEntry]) -> None:
+        super().__init__("the card was changed by another session")
+        self.state = state
+        self.today_log = today_log
 
 
 class _Base(DeclarativeBase):
@@ -233,7 +268,7 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, busy_timeout: float) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -242,21 +277,65 @@ def _make_engine(url: str) -> Engine:
         ) from None
     if parsed.get_backend_name() != "sqlite":
         raise QuizzerError(f"{url}: only SQLite databases are supported; use sqlite:///PATH")
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed)
+    name = parsed.database or ""
+    if not name or name == ":memory:" or "mode=memory" in str(parsed) or name.startswith(
+            "file::memory:"):
+        raise QuizzerError(
+            f"{url}: an in-memory database would save nothing; pass --db PATH to a file"
+        )
+    if name.startswith("file:") and parsed.query.get("uri"):
+        name = name[len("file:"):].split("?", 1)[0]  # an SQLite URI filename
+    folder = Path(name).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QuizzerError(
+            f"{name}: cannot create the folder {folder} ({exc.strerror or exc}); "
+            "a file may stand where a folder is needed: pass another --db"
+        ) from None
+    if Path(name).is_dir():
+        raise QuizzerError(f"{name}: is a folder, not a database; pass --db PATH to a file")
+    engine = create_engine(parsed, connect_args={"timeout": busy_timeout})
 
     # SQLAlchemy's documented pysqlite recipe: let SQLAlchemy emit BEGIN itself so
     # that DDL is transactional and a failed migration leaves no half schema behind.
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        # FULL: a grade acknowledged on screen survives a power cut, in WAL mode too.
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Writes take the write lock up front (BEGIN IMMEDIATE): a read that later turns
+        # into a write could otherwise fail at once on a lock, without the busy wait.
+        conn.exec_driver_sql("BEGIN " + conn.get_execution_options().get(_BEGIN, ""))
 
     return engine
+
+
+_BEGIN = "quizzer_begin"
+
+
+def _fault(label: str, exc: DBAPIError | BaseException, doing: str) -> QuizzerError:
+    """One line for a storage fault, naming the database and what to do."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    code = int(getattr(orig, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code in (_BUSY, _LOCKED):
+        return StoreBusy(f"{label}: the database is locked by another program; {doing} "
+                         "did not happen, try again when it is done")
+    if code == _FULL:
+        return StoreWriteError(f"{label}: the disk is full; {doing} did not happen. "
+                               "Free some space and try again")
+    if code in (_READONLY, _CANTOPEN):
+        return StoreWriteError(
+            f"{label}: the database or its folder is read-only ({orig}); quizzer must "
+            "write both: fix the permissions or pass another --db")
+    if code in (_NOTADB, _CORRUPT):
+        return QuizzerError(f"{label}: not a quizzer database or damaged ({orig}); "
+                            "pass another --db")
+    return StoreWriteError(f"{label}: database error ({orig}); {doing} did not happen, "
+                           "try again")
 
 
 class Store:
@@ -265,39 +344,91 @@ class Store:
     def __init__(self, engine: Engine, label: str) -> None:
         self._engine = engine
         self.label = label
+        self._snapshot: Session | None = None
 
     @classmethod
-    def open(cls, target: str | Path) -> Store:
-        """Open (creating if needed) and migrate the database at a path or URL."""
+    def open(cls, target: str | Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Store:
+        """Open (creating if needed) and migrate the database at a path or URL.
+
+        Refuses, untouched: a newer schema, a negative version, another program's
+        SQLite file, an in-memory database; and says so at once if it is read-only.
+        """
         url = database_url(target)
         label = str(target)
-        engine = _make_engine(url)
+        engine = _make_engine(url, busy_timeout)
         try:
             with engine.connect() as conn:
-                version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+                version = cls._check_version(conn, label)
                 conn.rollback()
-                if version > SCHEMA_VERSION:
-                    raise QuizzerError(
-                        f"{label}: the database has schema version {version}, newer than the "
-                        f"{SCHEMA_VERSION} this quizzer knows; upgrade quizzer "
-                        "(pip install -U quizzer) or pass another --db"
-                    )
-                for step in range(version, SCHEMA_VERSION):
-                    # One transaction per step, together with its version bump.
-                    with conn.begin():
-                        for ddl in _MIGRATIONS[step]:
-                            conn.exec_driver_sql(ddl)
-                        conn.exec_driver_sql(f"PRAGMA user_version = {step + 1}")
+                immediate = conn.execution_options(**{_BEGIN: "IMMEDIATE"})
+                while version < SCHEMA_VERSION:
+                    # One transaction per step, together with its version bump. The
+                    # version is read again under the write lock, so two commands
+                    # opening a new database at once never run a step twice.
+                    with immediate.begin():
+                        version = cls._check_version(immediate, label)
+                        if version >= SCHEMA_VERSION:
+                            break
+                        for ddl in _MIGRATIONS[version]:
+                            immediate.exec_driver_sql(ddl)
+                        version += 1
+                        immediate.exec_driver_sql(f"PRAGMA user_version = {version}")
+                conn.execution_options(**{_BEGIN: ""})
+                cls._wal_and_probe(conn, label)
         except QuizzerError:
             engine.dispose()
             raise
-        except (DatabaseError, OperationalError) as exc:
+        except DBAPIError as exc:
             engine.dispose()
-            raise QuizzerError(
-                f"{label}: cannot open the database ({exc.orig}); "
-                "check the path, or pass another --db"
-            ) from None
+            raise _fault(label, exc, "opening it") from None
         return cls(engine, label)
+
+    @staticmethod
+    def _check_version(conn: Connection, label: str) -> int:
+        version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+        if version > SCHEMA_VERSION:
+            raise QuizzerError(
+                f"{label}: the database has schema version {version}, newer than the "
+                f"{SCHEMA_VERSION} this quizzer knows; upgrade quizzer "
+                "(pip install -U quizzer) or pass another --db"
+            )
+        if version < 0:
+            raise QuizzerError(f"{label}: schema version {version} is not one quizzer "
+                               "writes; this is not a quizzer database: pass another --db")
+        names = [r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        # Version 0 must be empty; any later one must hold quizzer's first tables.
+        if (names and version == 0) or (version > 0 and not set(names) >= _OWN_TABLES):
+            shown = ", ".join(sorted(set(names) - _OWN_TABLES)[:3]) or "no quizzer tables"
+            raise QuizzerError(
+                f"{label}: another program's SQLite file (it holds {shown}); "
+                "quizzer leaves it alone: pass --db PATH to a file of its own")
+        return version
+
+    @staticmethod
+    def _wal_and_probe(conn: Connection, label: str) -> None:
+        """Switch to WAL (readers never wait for a writer) and find out now, before the
+        first card, whether the file can be written."""
+        conn.rollback()
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        old = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+        try:
+            if str(raw.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                raw.execute("PRAGMA journal_mode = WAL")
+            # A no-op write: it needs the write lock, so do not wait for one; a busy
+            # database is writable, and the grade's own commit waits then.
+            raw.execute("PRAGMA busy_timeout = 0")
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                raw.execute("DELETE FROM card_state WHERE 0")
+            finally:
+                raw.execute("ROLLBACK")
+        except Exception as exc:  # the driver's sqlite3.Error; only codes matter here
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (_BUSY, _LOCKED):
+                raise _fault(label, exc, "opening it") from None
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {int(old)}")
 
     def close(self) -> None:
         self._engine.dispose()
@@ -309,18 +440,44 @@ class Store:
         self.close()
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def _session(self, write: bool = False) -> Iterator[Session]:
+        if self._snapshot is not None:
+            assert not write, "no writes inside a snapshot"
+            yield self._snapshot
+            return
+        bind = self._engine.execution_options(**{_BEGIN: "IMMEDIATE"}) if write else self._engine
+        try:
+            with Session(bind) as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            raise _fault(self.label, exc, "the change" if write else "reading") from None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Run every read inside in one transaction, so they see one state of the file
+        even while another session writes."""
+        if self._snapshot is not None:
+            yield
+            return
         try:
             with Session(self._engine) as session, session.begin():
-                yield session
-        except OperationalError as exc:
-            raise QuizzerError(
-                f"{self.label}: database error ({exc.orig}); nothing was changed, try again"
-            ) from None
+                self._snapshot = session
+                try:
+                    yield
+                finally:
+                    self._snapshot = None
+        except DBAPIError as exc:
+            raise _fault(self.label, exc, "reading") from None
 
     def schema_version(self) -> int:
         with self._engine.connect() as conn:
             return int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+
+    def pragmas(self) -> dict[str, Any]:
+        """The journal mode, synchronous level and busy timeout in effect (for benchmarks)."""
+        with self._engine.connect() as conn:
+            return {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                    for name in ("journal_mode", "synchronous", "busy_timeout")}
 
     # -- reads -----------------------------------------------------------------
 
@@ -333,20 +490,24 @@ class Store:
     def today_log(self, deck: str, day: date) -> list[LogEntry]:
         """The review day's log rows in the order they were given."""
         with self._session() as s:
-            rows = s.scalars(
-                select(_ReviewRow)
-                .where(_ReviewRow.deck == deck, _ReviewRow.review_day == day.isoformat())
-                .order_by(_ReviewRow.id)
+            return self._today_log(s, deck, day)
+
+    @staticmethod
+    def _today_log(s: Session, deck: str, day: date) -> list[LogEntry]:
+        rows = s.scalars(
+            select(_ReviewRow)
+            .where(_ReviewRow.deck == deck, _ReviewRow.review_day == day.isoformat())
+            .order_by(_ReviewRow.id)
+        )
+        return [
+            LogEntry(
+                row.card_id,
+                row.grade,
+                _kind(row),
+                row.before_due is None,
             )
-            return [
-                LogEntry(
-                    row.card_id,
-                    row.grade,
-                    _kind(row),
-                    row.before_due is None,
-                )
-                for row in rows
-            ]
+            for row in rows
+        ]
 
     def history(self, deck: str, card_id: str | None = None) -> list[Review]:
         """Review-log rows, oldest first: one card's, or the whole deck's."""
@@ -359,8 +520,22 @@ class Store:
     # -- writes ----------------------------------------------------------------
 
     def record(self, deck: str, ev: Event, at: datetime) -> int:
-        """Store one grade: the card's new state and its log row, in one transaction."""
-        with self._session() as s:
+        """Store one grade: the card's new state and its log row, in one transaction.
+
+        Compare-and-swap: raises Conflict, writing nothing, when the card's stored state
+        is not `ev.before`, or when `ev` decides a card already decided on `ev.day`.
+        """
+        with self._session(write=True) as s:
+            current = self._stored_state(s, deck, ev.card_id)
+            decided = ev.kind == "schedule" and s.scalar(
+                select(_ReviewRow.id).where(
+                    _ReviewRow.deck == deck, _ReviewRow.card_id == ev.card_id,
+                    _ReviewRow.review_day == ev.day.isoformat(),
+                    _ReviewRow.kind == "schedule",
+                ).limit(1)
+            ) is not None
+            if current != ev.before or decided:
+                raise Conflict(current, self._today_log(s, deck, ev.day))
             row = _ReviewRow(
                 deck=deck,
                 card_id=ev.card_id,
@@ -380,11 +555,31 @@ class Store:
             return row.id
 
     def undo(self, deck: str, review_id: int, ev: Event) -> None:
-        """Delete one log row and put back the state the card had before it."""
-        with self._session() as s:
-            s.execute(delete(_ReviewRow).where(_ReviewRow.id == review_id))
+        """Delete one log row and put back the state the card had before it.
+
+        Only the row itself, and only while it is its card's latest grade and the card
+        still holds its after-state; otherwise raises UndoRefused and changes nothing.
+        """
+        with self._session(write=True) as s:
+            row = s.get(_ReviewRow, review_id)
+            if row is None or row.deck != deck or row.card_id != ev.card_id:
+                raise UndoRefused("cannot undo: that grade is no longer in the database")
+            later = s.scalar(select(_ReviewRow.id).where(
+                _ReviewRow.deck == deck, _ReviewRow.card_id == ev.card_id,
+                _ReviewRow.id > review_id).limit(1))
+            if later is not None or (
+                    ev.kind == "schedule"
+                    and self._stored_state(s, deck, ev.card_id) != ev.after):
+                raise UndoRefused("cannot undo: another session graded this card after you; "
+                                  "undo only takes back a card's latest grade")
+            s.delete(row)
             if ev.kind == "schedule":
                 self._put_state(s, deck, ev.card_id, ev.before)
+
+    @staticmethod
+    def _stored_state(s: Session, deck: str, card_id: str) -> State:
+        row = s.get(_CardRow, (deck, card_id))
+        return NEW if row is None else _state_from(row)
 
     @staticmethod
     def _put_state(s: Session, deck: str, card_id: str, state: State) -> None:
@@ -408,13 +603,13 @@ class Store:
                         date.fromisoformat(row.set_on))
 
     def set_exam(self, deck: str, exam: Exam) -> None:
-        with self._session() as s:
+        with self._session(write=True) as s:
             s.merge(_ExamRow(deck=deck, exam_day=exam.day.isoformat(),
                              window_days=exam.window, set_on=exam.set_on.isoformat()))
 
     def clear_exam(self, deck: str) -> bool:
         """Remove the deck's exam date; False if it had none."""
-        with self._session() as s:
+        with self._session(write=True) as s:
             result = s.execute(delete(_ExamRow).where(_ExamRow.deck == deck))
             return bool(getattr(result, "rowcount", 0))
 
@@ -423,7 +618,7 @@ class Store:
         answers: Sequence[MockAnswer],
     ) -> int:
         """Store one mock exam and its answers in one transaction; returns its id."""
-        with self._session() as s:
+        with self._session(write=True) as s:
             row = _MockRow(deck=deck, started_at=at.isoformat(timespec="seconds"),
                            review_day=day.isoformat(), seed=seed, minutes=minutes)
             s.add(row)

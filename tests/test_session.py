@@ -128,3 +128,20 @@ def test_apply_refuses_an_event_for_another_card() -> None:
     s.apply(ev)
     with pytest.raises(ValueError):
         s.apply(ev)
+
+
+def test_resync_turns_a_card_decided_elsewhere_into_a_redrill() -> None:
+    session = Session.start(cards(2), {}, [], D)
+    other = review(NEW, 5, D)  # another session graded card-1 first, today
+    kind = session.resync(other, [LogEntry("card-1", 5, "schedule", True)])
+    assert kind == "drill" and ids(session)[0] == ("card-1", "drill")
+    event = session.grade(2)
+    assert (event.kind, event.before, event.after) == ("drill", other, other)
+
+
+def test_resync_applies_the_grade_to_the_stored_state_when_not_decided_today() -> None:
+    earlier = State(2, 6, 250, D)
+    session = Session.start(cards(1), {"card-1": earlier}, [], D)
+    stored = State(3, 15, 250, D)  # changed elsewhere, on an earlier day
+    assert session.resync(stored, []) == "schedule"
+    assert session.grade(4).after == review(stored, 4, D)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -93,7 +93,8 @@ def test_drill_is_logged_without_changing_state(tmp_path: Path) -> None:
     with Store.open(tmp_path / "q.db") as store:
         store.record("deck", event("a", 2), AT)
         before = store.states("deck")
-        store.record("deck", event("a", 5, "drill"), AT)
+        state = before["a"]
+        store.record("deck", Event("a", "drill", 5, D, state, state), AT)
         assert store.states("deck") == before
         assert [e.kind for e in store.today_log("deck", D)] == ["schedule", "drill"]
 
@@ -102,7 +103,8 @@ def test_undo_restores_the_earlier_state(tmp_path: Path) -> None:
     with Store.open(tmp_path / "q.db") as store:
         first = event("a", 5)
         store.record("deck", first, AT)
-        second = Event("a", "schedule", 1, D, first.after, review(first.after, 1, D))
+        later = D + timedelta(days=1)
+        second = Event("a", "schedule", 1, later, first.after, review(first.after, 1, later))
         rid = store.record("deck", second, AT)
         store.undo("deck", rid, second)
         assert store.states("deck")["a"] == first.after
@@ -124,3 +126,55 @@ def test_database_url_accepts_paths_and_urls(tmp_path: Path) -> None:
         assert store.schema_version() == SCHEMA_VERSION
     with pytest.raises(QuizzerError, match="SQLite"):
         Store.open("postgresql://localhost/x")
+
+
+def test_a_stale_write_is_a_conflict_and_changes_nothing(tmp_path: Path) -> None:
+    from quizzer.store import Conflict
+
+    with Store.open(tmp_path / "q.db") as one, Store.open(tmp_path / "q.db") as two:
+        one.record("deck", event("a", 5), AT)
+        with pytest.raises(Conflict) as info:
+            two.record("deck", event("a", 2), AT)  # computed from NEW: stale
+        assert info.value.state == review(NEW, 5, D)
+        assert [(e.card_id, e.grade) for e in info.value.today_log] == [("a", 5)]
+        assert [r.grade for r in one.history("deck")] == [5]
+
+
+def test_a_second_deciding_grade_on_one_day_is_a_conflict(tmp_path: Path) -> None:
+    from quizzer.store import Conflict
+
+    with Store.open(tmp_path / "q.db") as store:
+        first = event("a", 2)
+        store.record("deck", first, AT)
+        again = Event("a", "schedule", 5, D, first.after, review(first.after, 5, D))
+        with pytest.raises(Conflict):
+            store.record("deck", again, AT)
+
+
+def test_undo_refuses_when_another_session_graded_the_card_later(tmp_path: Path) -> None:
+    from quizzer.store import UndoRefused
+
+    with Store.open(tmp_path / "q.db") as mine, Store.open(tmp_path / "q.db") as theirs:
+        first = event("a", 2)
+        rid = mine.record("deck", first, AT)
+        theirs.record("deck", Event("a", "drill", 5, D, first.after, first.after), AT)
+        with pytest.raises(UndoRefused, match="another session graded this card after you"):
+            mine.undo("deck", rid, first)
+        assert mine.states("deck")["a"] == first.after
+        assert len(mine.history("deck")) == 2
+        theirs.undo("deck", rid + 1, Event("a", "drill", 5, D, first.after, first.after))
+        with pytest.raises(UndoRefused, match="no longer in the database"):
+            theirs.undo("deck", rid + 1, Event("a", "drill", 5, D, first.after, first.after))
+        mine.undo("deck", rid, first)
+        assert mine.states("deck") == {} and mine.history("deck") == []
+
+
+def test_reads_in_a_snapshot_do_not_see_a_write_made_meanwhile(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "q.db") as reader, Store.open(tmp_path / "q.db") as writer:
+        writer.record("deck", event("a", 5), AT)
+        with reader.snapshot():
+            states = reader.states("deck")
+            writer.record("deck", event("b", 5), AT)  # WAL: the writer does not wait
+            log = reader.today_log("deck", D)
+        assert set(states) == {"a"} and [e.card_id for e in log] == ["a"]
+        assert [e.card_id for e in reader.today_log("deck", D)] == ["a", "b"]

@@ -1,7 +1,8 @@
 """What each command shows: the review screens, the summary, and the card tables.
 
-Rule: functions here take core types and render them; they decide nothing. Card text
-is shown as text (markup escaped), except the reference answer, which is Markdown.
+Rule: functions here take core types and render them; they decide nothing. Deck text
+is never rich markup: it goes in as Text, except the reference answer, which is Markdown
+with links shown as text (no hidden hyperlinks).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from rich.markdown import Markdown
-from rich.markup import escape
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
@@ -22,7 +22,7 @@ from quizzer.cards import Card, Deck
 from quizzer.marker import Marking
 from quizzer.scheduler import GRADE_MEANINGS, REDRILL_UNTIL, State
 from quizzer.session import Item, Review
-from quizzer.ui.console import out
+from quizzer.ui.console import clean, out, visible
 
 if TYPE_CHECKING:
     from quizzer.review import Progress, Summary
@@ -88,11 +88,11 @@ def marking(card: Card, result: Marking) -> None:
 
 def _reference(card: Card) -> None:
     console = out()
-    console.print(Panel(Markdown(card.answer), title="Reference answer", title_align="left",
-                        border_style="green"))
+    console.print(Panel(Markdown(card.answer, hyperlinks=False), title="Reference answer",
+                        title_align="left", border_style="green"))
     if card.correction:
-        console.print(Panel(Markdown(card.correction), title="⚠ Correction", title_align="left",
-                            border_style="bold yellow", style="yellow"))
+        console.print(Panel(Markdown(card.correction, hyperlinks=False), title="⚠ Correction",
+                            title_align="left", border_style="bold yellow", style="yellow"))
 
 
 def reveal(card: Card, result: Marking, preview: Mapping[int, State] | None) -> None:
@@ -206,7 +206,7 @@ def summary(s: Summary) -> None:
 
 def due_table(deck: Deck, day: date, due: int, new: int, redrill: int,
               next_due: date | None) -> None:
-    table = Table(title=f"{deck.id} · {day}", title_justify="left")
+    table = Table(title=Text(f"{deck.id} · {day}"), title_justify="left")
     table.add_column("re-drill", justify="right")
     table.add_column("due", justify="right")
     table.add_column("new", justify="right")
@@ -216,7 +216,7 @@ def due_table(deck: Deck, day: date, due: int, new: int, redrill: int,
 
 
 def cards_table(deck: Deck, states: Mapping[str, State], leeches: Collection[str] = ()) -> None:
-    table = Table(title=f"{deck.meta.title} ({deck.id})", title_justify="left")
+    table = Table(title=Text(f"{deck.meta.title} ({deck.id})"), title_justify="left")
     for col, justify in [("#", "right"), ("id", "left"), ("state", "left"),
                          ("reps", "right"), ("interval", "right"), ("ease", "right"),
                          ("due", "left"), ("lapses", "right")]:
@@ -258,11 +258,12 @@ def show_card(card: Card, state: State, history: Sequence[Review]) -> None:
         table.add_row(
             str(r.day), r.reviewed_at.strftime("%H:%M"), r.kind, str(r.grade),
             _days(r.after.interval), f"{r.after.ease / 100:.2f}", f"{r.seconds:.0f}",
-            escape(r.answer),
+            Text(clean(r.answer)),
         )
     console.print(table)
 
 
 def validated(deck: Deck) -> None:
     demos = sum(1 for c in deck.cards if c.demo)
-    out().print(f"ok: {deck.path}: deck {deck.id!r}, {len(deck.cards)} cards, {demos} with demos")
+    out().print(Text(visible(
+        f"ok: {deck.path}: deck {deck.id!r}, {len(deck.cards)} cards, {demos} with demos")))

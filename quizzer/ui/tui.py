@@ -27,6 +27,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, OptionList, Static, TextArea
 
 from quizzer.cards import Card
+from quizzer.errors import QuizzerError
 from quizzer.marker import Marking, PointMark, marking_of
 from quizzer.review import Reviewer, Summary
 from quizzer.scheduler import GRADE_MEANINGS
@@ -247,6 +248,8 @@ class ReviewScreen(Screen[None]):
         self.started = time.monotonic()
         self.marking: Marking = marking_of([])
         self.status = Text("")
+        self.notices: list[str] = []  # lines from the commit path: a conflict resolved
+        reviewer.notify = self.notices.append
 
     def compose(self) -> ComposeResult:
         yield Static(id="progress")
@@ -316,9 +319,9 @@ class ReviewScreen(Screen[None]):
         correction.display = card.correction is not None
         if card.correction:
             correction.update(Group(Text("⚠ Correction", style="bold"),
-                                    Markdown(card.correction)))
+                                    Markdown(card.correction, hyperlinks=False)))
         self.query_one("#answer", Static).update(
-            Group(Text("Reference answer", style="bold"), Markdown(card.answer)))
+            Group(Text("Reference answer", style="bold"), Markdown(card.answer, hyperlinks=False)))
         self.query_one("#reference", VerticalScroll).scroll_home(animate=False)
         self._suggest()
         self.status = Text(grade_line(self.reviewer.session.preview()))
@@ -361,7 +364,13 @@ class ReviewScreen(Screen[None]):
         if not self.revealed:
             return
         seconds = time.monotonic() - self.started
-        event = self.reviewer.grade(grade, self.answer, seconds, self.marking)
+        try:
+            event = self.reviewer.grade(grade, self.answer, seconds, self.marking)
+        except QuizzerError as exc:
+            # Not stored: the card, the answer and the marks stay; the key retries.
+            self.status = Text(f"{exc}. Press {grade} again to retry.", style="bold red")
+            self._status()
+            return
         number = self.reviewer.number(event.card_id)
         if event.kind == "schedule":
             days = event.after.interval
@@ -371,10 +380,18 @@ class ReviewScreen(Screen[None]):
         if grade < 4:
             note += ", back later today"
         self.status = Text(note + " · esc u undoes", style="green")
+        if self.notices:  # another session got there first: say how the grade counted
+            self.status = Text(" ".join(self.notices) + " ", style="yellow") + self.status
+            self.notices.clear()
         self.show_card(restore=True)
 
     def action_undo(self) -> None:
-        event = self.reviewer.undo()
+        try:
+            event = self.reviewer.undo()
+        except QuizzerError as exc:
+            self.status = Text(str(exc), style="yellow")
+            self._status()
+            return
         if event is None:
             self.status = Text("Nothing to undo in this session.", style="yellow")
             self._status()
@@ -456,7 +473,11 @@ class ReviewApp(App[Summary]):
 
 
 def run_tui(reviewer: Reviewer, runner: DemoRunner) -> Summary:
-    """Run the reviewer full screen until the student quits; return the summary."""
+    """Run the reviewer full screen until the student quits; return the summary.
+
+    A locked database is tried once (SQLite's busy timeout) rather than waited on for
+    minutes, so the screen never freezes: the grade stays on screen to press again."""
+    reviewer.lock_wait = 0.0
     result = ReviewApp(reviewer, runner).run()
     return result if result is not None else reviewer.summary()
 
