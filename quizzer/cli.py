@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -39,7 +40,6 @@ DEFAULT_STATS_DAYS = 112
 app = typer.Typer(
     help="Spaced-repetition exam prep in the terminal: review, run demos, export a summary.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
@@ -48,14 +48,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 DeckOpt = Annotated[
     str | None,
     typer.Option(
-        "--deck", envvar="QUIZZER_DECK", show_default="ch11",
+        "--deck", envvar="QUIZZER_DECK", show_default=True,
         help="A deck folder (holding deck.yaml) or a bundled deck name: ch11, ch11-extras.",
     ),
 ]
 DbOpt = Annotated[
     str | None,
     typer.Option(
-        "--db", envvar="QUIZZER_DB", show_default="the user data directory",
+        "--db", envvar="QUIZZER_DB", show_default=True,
         help="The database: a file path or a SQLAlchemy sqlite:/// URL.",
     ),
 ]
@@ -68,10 +68,12 @@ DayStartOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 NewOpt = Annotated[
-    int, typer.Option("--new", min=0, help="New cards per day (counting today's so far).")
+    int, typer.Option("--new", envvar="QUIZZER_NEW_PER_DAY", min=0,
+                      help="New cards per day (counting today's so far).")
 ]
 ReviewsOpt = Annotated[
-    int, typer.Option("--reviews", min=0, help="Reviews per day (counting today's so far).")
+    int, typer.Option("--reviews", envvar="QUIZZER_REVIEWS_PER_DAY", min=0,
+                      help="Reviews per day (counting today's so far).")
 ]
 LeechOpt = Annotated[
     int,
@@ -112,12 +114,56 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool | None,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = None,
 ) -> None:
     """Spaced-repetition exam prep in the terminal."""
+    from quizzer.config import config_path
+
+    path = config_path()
+    try:
+        given = _read_config(path)
+    except QuizzerError as exc:
+        if ctx.invoked_subcommand != "config":
+            from quizzer.ui import console
+
+            console.error(str(exc))
+            raise typer.Exit(1) from None
+        ctx.obj = exc  # `quizzer config --path` still helps find a broken file
+        return
+    ctx.default_map = _default_map(given)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """The keys the config file sets; no file, no pydantic import."""
+    if not path.exists():
+        return {}
+    from quizzer.config import load_config
+
+    return load_config(path).given()
+
+
+# Option name -> config key. The config reaches the options as click's default_map, so
+# an option or its environment variable still wins, and --help shows what is in force.
+_CONFIG_KEYS = {"new": "new_per_day", "reviews": "reviews_per_day", "day_start": "day_start",
+                "leech_lapses": "leech_lapses", "db": "db"}
+
+
+def _default_map(given: dict[str, Any]) -> dict[str, Any]:
+    from quizzer.paths import DEFAULT_DECK, default_db_path
+
+    decks: list[str] = given.get("decks", [DEFAULT_DECK])
+    common = {opt: given[key] for opt, key in _CONFIG_KEYS.items() if key in given}
+    common.setdefault("db", str(default_db_path()))
+    return {name: {**common, "deck": decks[0]} for name in _command_names()}
+
+
+def _command_names() -> list[str]:
+    return [c.name or (c.callback.__name__.replace("_", "-") if c.callback else "")
+            for c in app.registered_commands]
 
 
 def _deck(deck: str | None, cached: bool = True) -> Deck:
@@ -708,6 +754,59 @@ def stats(
     from quizzer.ui.stats import show_stats
 
     show_stats(the_deck, result)
+
+
+@app.command()
+def config(
+    ctx: typer.Context,
+    path_only: Annotated[
+        bool, typer.Option("--path", help="Print only the config file's path.")
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Show the settings in force and where each came from: an environment variable, the
+    config file, or the default. An option given to a command wins over all three.
+
+    The file is config.toml in the user config directory, or the file QUIZZER_CONFIG names.
+    """
+    from quizzer.config import effective
+    from quizzer.paths import default_db_path
+
+    path = _config_path()
+    if path_only:
+        sys.stdout.write(f"{path}\n")
+        return
+    if isinstance(ctx.obj, QuizzerError):
+        from quizzer.ui import console
+
+        console.error(str(ctx.obj))
+        raise typer.Exit(1)
+    from quizzer.config import load_config
+
+    settings = effective(load_config(path), os.environ)
+    default_db = str(default_db_path())
+    values = {s.key: default_db if s.key == "db" and s.value is None else s.value
+              for s in settings}
+    if json_:
+        _print_json({"file": str(path), "exists": path.is_file(),
+                     "settings": {s.key: {"value": values[s.key], "source": s.source}
+                                  for s in settings}})
+        return
+    from quizzer.ui import screens
+
+    screens.settings(str(path), path.is_file(),
+                     [(s.key, _toml(values[s.key]), s.source) for s in settings])
+
+
+def _toml(value: Any) -> str:
+    """A value as TOML writes it: strings quoted, lists bracketed."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _config_path() -> Path:
+    from quizzer.config import config_path
+
+    return config_path()
 
 
 def _print_json(data: Any) -> None:

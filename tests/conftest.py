@@ -22,6 +22,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("QUIZZER_DB", str(data / "quizzer.db"))
-    for var in ("QUIZZER_DECK", "QUIZZER_TODAY", "QUIZZER_DAY_START", "QUIZZER_LEECH_LAPSES"):
+    # Never the user's own config.toml: a test that wants one writes this path.
+    monkeypatch.setenv("QUIZZER_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    for var in ("QUIZZER_DECK", "QUIZZER_TODAY", "QUIZZER_DAY_START", "QUIZZER_LEECH_LAPSES",
+                "QUIZZER_NEW_PER_DAY", "QUIZZER_REVIEWS_PER_DAY"):
         monkeypatch.delenv(var, raising=False)
     return data / "quizzer.db"

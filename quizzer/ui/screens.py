@@ -267,3 +267,16 @@ def validated(deck: Deck) -> None:
     demos = sum(1 for c in deck.cards if c.demo)
     out().print(Text(visible(
         f"ok: {deck.path}: deck {deck.id!r}, {len(deck.cards)} cards, {demos} with demos")))
+
+
+def settings(path: str, exists: bool, rows: Sequence[tuple[str, str, str]]) -> None:
+    """`quizzer config`: the file, then one TOML line per key (its value in force) with
+    where it came from as a comment, so a line can be copied into the file."""
+    console = out()
+    console.print(Text(visible(f"# config file: {path}" + ("" if exists else " (none yet)")),
+                       style="dim"))
+    width = max(len(f"{key} = {value}") for key, value, _ in rows)
+    for key, value, source in rows:
+        line = f"{key} = {value}"
+        console.print(Text(visible(line)) + Text(" " * (width - len(line)) + f"  # {source}",
+                                                 style="dim"))

@@ -1,0 +1,136 @@
+"""The user's config file: the decks studied by default, the daily limits, the day start,
+the leech threshold and the database.
+
+Rule: the file is read with tomllib into a strict pydantic model; an unknown key or a bad
+value is one QuizzerError line naming the file, the key and the problem. Precedence
+(option, then environment variable, then this file, then the default) is applied by the
+CLI through click's default_map; this module only reads the file and reports sources.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from quizzer.errors import QuizzerError
+
+ENV_CONFIG = "QUIZZER_CONFIG"
+
+# The built-in defaults, one home; the CLI keeps copies so `--help` imports nothing.
+DEFAULTS: dict[str, Any] = {
+    "decks": ["ch11"],
+    "new_per_day": 20,
+    "reviews_per_day": 200,
+    "day_start": 4,
+    "leech_lapses": 4,
+    "db": None,  # the user data directory; see paths.default_db_path
+}
+
+# Each key's environment variable: the same names the options read.
+ENV_VARS: dict[str, str] = {
+    "decks": "QUIZZER_DECK",
+    "new_per_day": "QUIZZER_NEW_PER_DAY",
+    "reviews_per_day": "QUIZZER_REVIEWS_PER_DAY",
+    "day_start": "QUIZZER_DAY_START",
+    "leech_lapses": "QUIZZER_LEECH_LAPSES",
+    "db": "QUIZZER_DB",
+}
+
+
+class Config(BaseModel):
+    """The keys of config.toml; every one is optional."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    decks: list[str] | None = Field(default=None, min_length=1)
+    new_per_day: int | None = Field(default=None, ge=0)
+    reviews_per_day: int | None = Field(default=None, ge=0)
+    day_start: int | None = Field(default=None, ge=0, le=23)
+    leech_lapses: int | None = Field(default=None, ge=1)
+    db: str | None = Field(default=None, min_length=1)
+
+    def given(self) -> dict[str, Any]:
+        """The keys the file sets."""
+        return self.model_dump(exclude_none=True)
+
+
+def config_path() -> Path:
+    """QUIZZER_CONFIG if set, else config.toml in the platform's user config directory."""
+    override = os.environ.get(ENV_CONFIG, "").strip()
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("quizzer", appauthor=False) / "config.toml"
+
+
+def load_config(path: Path) -> Config:
+    """The config at `path`; a missing file is an empty config."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except IsADirectoryError:
+        raise QuizzerError(f"{path}: is a folder, not a config file; point "
+                           f"{ENV_CONFIG} at a .toml file") from None
+    except OSError as exc:
+        raise QuizzerError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise QuizzerError(f"{path}: not UTF-8 text; save the config file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise QuizzerError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise QuizzerError(_problem(path, exc)) from None
+    if config.decks is not None and any(not d.strip() for d in config.decks):
+        raise QuizzerError(f"{path}: decks: an empty deck name; give a folder or a "
+                           "bundled deck name")
+    return config
+
+
+def _problem(path: Path, exc: ValidationError) -> str:
+    """The first problem as one line: file, key, what is wrong, what to do."""
+    first = exc.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        known = ", ".join(DEFAULTS)
+        return f"{path}: {key}: unknown key; the keys are {known}"
+    value = first.get("input")
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = f"the {type(value).__name__}"
+    return f"{path}: {key}: {shown} is not valid ({first['msg'].lower()}); fix or remove it"
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    value: Any
+    source: str  # "environment (VAR)", "config file", or "default"
+
+
+def effective(config: Config, environ: dict[str, str] | os._Environ[str]) -> list[Setting]:
+    """Each key's value in force for a command given no option, and where it came from."""
+    given = config.given()
+    settings = []
+    for key, default in DEFAULTS.items():
+        var = ENV_VARS[key]
+        text = environ.get(var, "").strip()
+        if text:
+            value: Any = text.split() if key == "decks" else text
+            if key not in ("decks", "db"):
+                value = int(text) if text.lstrip("-").isdigit() else text
+            settings.append(Setting(key, value, f"environment ({var})"))
+        elif key in given:
+            settings.append(Setting(key, given[key], "config file"))
+        else:
+            settings.append(Setting(key, default, "default"))
+    return settings
