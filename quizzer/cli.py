@@ -45,10 +45,54 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+def _complete_deck(incomplete: str) -> list[str]:
+    """Bundled deck names and the config file's decks that start with `incomplete`."""
+    try:
+        from quizzer.config import config_path
+        from quizzer.paths import bundled_decks
+
+        names = [*bundled_decks(), *_read_config(config_path()).get("decks", [])]
+    except QuizzerError:
+        return []
+    return [n for n in dict.fromkeys(names) if n.startswith(incomplete)]
+
+
+def _complete_card(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Card numbers and ids of the deck given so far (or the default one), each with its
+    question (one line, printable characters only) as the help a shell can show."""
+    deck = ctx.params.get("deck")
+    try:
+        if not deck:
+            from quizzer.config import config_path
+
+            deck = _read_config(config_path()).get("decks", [None])[0]
+        the_deck = _deck(deck)
+    except QuizzerError:
+        return []  # a broken deck or config: no suggestions, and no error in the shell
+    if incomplete.isdigit() or not incomplete:
+        found = [(str(c.number), _shell_help(c.question)) for c in the_deck.cards
+                 if str(c.number).startswith(incomplete)]
+        if incomplete:
+            return found
+    else:
+        found = []
+    return found + [(c.id, _shell_help(c.question)) for c in the_deck.cards
+                    if c.id.startswith(incomplete)]
+
+
+def _shell_help(text: str) -> str:
+    # Deck text must never drive the terminal, and a shell's completion menu is one line.
+    line = "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
+    return line if len(line) <= 60 else line[:59] + "…"
+
+
+CardArg = Annotated[
+    str, typer.Argument(help="A card number or id.", autocompletion=_complete_card)
+]
 DeckOpt = Annotated[
     str | None,
     typer.Option(
-        "--deck", envvar="QUIZZER_DECK", show_default=True,
+        "--deck", envvar="QUIZZER_DECK", show_default=True, autocompletion=_complete_deck,
         help="A deck folder (holding deck.yaml) or a bundled deck name: ch11, ch11-extras.",
     ),
 ]
@@ -103,7 +147,17 @@ def user_errors(fn: F) -> F:
             console.error(str(exc))
             raise typer.Exit(1) from None
 
+    # typer keeps a docstring's line breaks, so a paragraph written over several source
+    # lines would break mid-sentence at 80 columns; one line per paragraph wraps cleanly.
+    wrapper.__doc__ = _reflow(fn.__doc__ or "")
     return wrapper  # type: ignore[return-value]
+
+
+def _reflow(doc: str) -> str:
+    import inspect
+
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
 def _version(value: bool) -> None:
@@ -298,7 +352,8 @@ def _demo_json(run: DemoRun) -> dict[str, Any]:
 @user_errors
 def demo(
     card: Annotated[
-        str | None, typer.Argument(help="A card number or id, or a demo name.")
+        str | None, typer.Argument(help="A card number or id, or a demo name.",
+                                   autocompletion=_complete_card)
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Run every registered demo.")] = False,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not draw plots.")] = False,
@@ -443,7 +498,7 @@ def cards(
 @app.command()
 @user_errors
 def show(
-    card: Annotated[str, typer.Argument(help="A card number or id.")],
+    card: CardArg,
     deck: DeckOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -462,7 +517,7 @@ def show(
 @app.command()
 @user_errors
 def mark(
-    card: Annotated[str, typer.Argument(help="A card number or id.")],
+    card: CardArg,
     answer: Annotated[
         str | None,
         typer.Option("--answer", help="The answer to mark; without it, read from stdin."),
@@ -553,7 +608,7 @@ def export(
     if written is not None:
         from quizzer.ui import screens
 
-        screens.note(f"Wrote {written}")
+        screens.status(f"Wrote {written}")
 
 
 def _parse_day(option: str, text: str) -> date:
@@ -757,6 +812,7 @@ def stats(
 
 
 @app.command()
+@user_errors
 def config(
     ctx: typer.Context,
     path_only: Annotated[

@@ -275,12 +275,17 @@ def run_review(
     """Drive the plain line mode until the queue is empty, the user quits, or input ends."""
     from quizzer.ui import screens
 
+    interrupted = False
     try:
         _loop(reviewer, run_demo)
     except KeyboardInterrupt:
-        screens.note("\nInterrupted; every grade given so far is saved.")
+        interrupted = True
+        screens.status("\nInterrupted; every grade given so far is saved.")
     summary = reviewer.summary()
     screens.summary(summary)
+    if interrupted:
+        # The summary first; then Ctrl-C carries on to the CLI's exit status 130.
+        raise KeyboardInterrupt
     return summary
 
 

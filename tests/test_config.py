@@ -147,3 +147,37 @@ def test_without_quizzer_config_the_platform_directory_is_used(
     from quizzer.config import config_path
 
     assert config_path() == tmp_path / "xdg" / "quizzer" / "config.toml"
+
+
+def complete(words: str, shell: str = "bash") -> list[str]:
+    """What the shell is offered for the last word of `words` (typer's completion)."""
+    env = {"_QUIZZER_COMPLETE": f"complete_{shell}", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+           "_TYPER_COMPLETE_ARGS": words}
+    result = runner.invoke(app, [], env=env, prog_name="quizzer")
+    assert result.exit_code == 0
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def test_completion_offers_card_numbers_ids_and_deck_names(config_file: Path) -> None:
+    offered = complete("quizzer show ")
+    assert offered[:19] == [str(n) for n in range(1, 20)]
+    assert "deep-net-problems" in offered and "swish" in offered
+    assert complete("quizzer show 1") == ["1", *[str(n) for n in range(10, 20)]]
+    assert complete("quizzer mark sw") == ["swish"]
+    assert complete("quizzer demo --deck ch11-extras clip") == ["clipping-where", "clipping-how"]
+    assert complete("quizzer due --deck ch") == ["ch11", "ch11-extras"]
+    # zsh is also offered each card's question as its description.
+    assert "Describe the vanishing gradient problem" in "".join(
+        complete("quizzer show va", shell="zsh"))
+    config_file.write_text('decks = ["~/decks/ch12"]\n')
+    assert "~/decks/ch12" in complete("quizzer review --deck ")
+    # The default deck is now one that does not exist: no suggestion, and no error.
+    assert complete("quizzer show ") == []
+
+
+def test_completion_scripts_are_shown() -> None:
+    result = runner.invoke(app, ["--show-completion", "bash"], prog_name="quizzer")
+    assert result.exit_code == 0
+    assert "_QUIZZER_COMPLETE=complete_bash" in result.stdout
+    assert "complete -o default -F _quizzer_completion quizzer" in result.stdout

@@ -273,8 +273,8 @@ def test_plan_json_shape_and_due_days_left() -> None:
     code, out, _ = invoke("plan")
     assert code == 0 and "final review" in out and "estimate" in out
 
-    code, out, _ = invoke("plan", "--clear")
-    assert code == 0 and "cleared" in out
+    code, out, err = invoke("plan", "--clear")
+    assert code == 0 and "cleared" in err and out == ""  # a status line: stderr
     code, out, _ = invoke("due", "--json")
     assert "days_left" not in json.loads(out)
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from quizzer.cards import Deck
 from quizzer.plan import Plan, window_start
 from quizzer.readiness import READY, Readiness
-from quizzer.ui.console import out
+from quizzer.ui.console import err, out
 
 ESTIMATE_NOTE = (
     "Readiness is an estimate: the FSRS memory model with its default parameters, fitted "
@@ -70,5 +70,6 @@ def show_readiness(deck: Deck, ready: Readiness) -> None:
 
 
 def exam_cleared(deck_id: str, had: bool) -> None:
-    out().print(f"Exam date for {deck_id} cleared." if had
+    # A status line, not data: stderr.
+    err().print(f"Exam date for {deck_id} cleared." if had
                 else f"{deck_id} had no exam date; nothing to clear.")

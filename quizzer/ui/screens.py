@@ -22,7 +22,7 @@ from quizzer.cards import Card, Deck
 from quizzer.marker import Marking
 from quizzer.scheduler import GRADE_MEANINGS, REDRILL_UNTIL, State
 from quizzer.session import Item, Review
-from quizzer.ui.console import clean, out, visible
+from quizzer.ui.console import clean, err, out, visible
 
 if TYPE_CHECKING:
     from quizzer.review import Progress, Summary
@@ -142,6 +142,11 @@ def grade_help(preview: Mapping[int, State] | None, has_demo: bool) -> None:
 
 def note(message: str) -> None:
     out().print(Text(message, style="dim"))
+
+
+def status(message: str) -> None:
+    """A status line ("Wrote …"): stderr, so that stdout carries only data."""
+    err().print(Text(message, style="dim"))
 
 
 def warn(message: str) -> None:
