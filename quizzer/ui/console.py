@@ -27,10 +27,19 @@ _err: Console | None = None
 
 def out() -> Console:
     # Built on first use, so that tests which swap sys.stdout get the swapped stream.
+    # Into a pipe or a file, lines are never wrapped (a script reads whole lines); tables
+    # still lay out at the width COLUMNS gives, or 80.
     global _out
     if _out is None or _out.file is not sys.stdout:
-        _out = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+        _out = Console(file=sys.stdout, highlight=False, soft_wrap=not _isatty(sys.stdout))
     return _out
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def err() -> Console:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.rule import Rule
@@ -220,21 +221,54 @@ def due_table(deck: Deck, day: date, due: int, new: int, redrill: int,
     out().print(table)
 
 
+# Columns `quizzer cards` drops, first to last, when the terminal is too narrow for them.
+# Numbers, ids and due dates are never dropped or cut; the question column wraps.
+_OPTIONAL = ("ease", "reps", "interval", "state", "lapses")
+_QUESTION_MIN = 12
+
+
 def cards_table(deck: Deck, states: Mapping[str, State], leeches: Collection[str] = ()) -> None:
-    table = Table(title=Text(f"{deck.meta.title} ({deck.id})"), title_justify="left")
-    for col, justify in [("#", "right"), ("id", "left"), ("state", "left"),
-                         ("reps", "right"), ("interval", "right"), ("ease", "right"),
-                         ("due", "left"), ("lapses", "right")]:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    console = out()
+    columns: dict[str, list[str]] = {name: [] for name in (
+        "#", "id", "question", "state", "reps", "interval", "ease", "due", "lapses")}
     for c in deck.cards:
         s = states.get(c.id) or State()
-        table.add_row(
-            str(c.number), c.id, "new" if s.is_new else "review", str(s.repetitions),
-            _days(s.interval) if s.interval else "—", f"{s.ease_float:.2f}",
-            str(s.due or "—"),
+        for name, value in zip(columns, (
+            str(c.number), c.id, c.question, "new" if s.is_new else "review",
+            str(s.repetitions), _days(s.interval) if s.interval else "—",
+            f"{s.ease_float:.2f}", str(s.due or "—"),
             f"{s.lapses} leech" if c.id in leeches else str(s.lapses),
-        )
-    out().print(table)
+        ), strict=True):
+            columns[name].append(value)
+
+    def widest(name: str) -> int:
+        return max(len(name), *(len(v) for v in columns[name]))
+
+    def question_width(names: Collection[str]) -> int:
+        # What is left for the question: every other column at its widest cell, and a
+        # space either side of each column plus a separator between columns.
+        others = sum(widest(n) for n in names if n != "question")
+        return console.width - others - 3 * len(names) + 1
+
+    shown = list(columns)
+    for name in _OPTIONAL:
+        if question_width(shown) >= _QUESTION_MIN:
+            break
+        shown.remove(name)
+    # A fixed width: rich would otherwise narrow every column, ids and dates included,
+    # to keep a question's longest word whole.
+    width = max(_QUESTION_MIN, min(question_width(shown), widest("question")))
+    table = Table(title=Text(f"{deck.meta.title} ({deck.id})"), title_justify="left",
+                  box=box.SIMPLE_HEAD, show_edge=False)
+    for name in shown:
+        if name == "question":
+            table.add_column(name, width=width, overflow="fold")
+        else:
+            table.add_column(name, no_wrap=True, justify="right" if name in (
+                "#", "reps", "interval", "ease", "lapses") else "left")
+    for i in range(len(deck.cards)):
+        table.add_row(*(Text(columns[name][i]) for name in shown))
+    console.print(table)
 
 
 def show_card(card: Card, state: State, history: Sequence[Review]) -> None:
