@@ -26,6 +26,7 @@ from quizzer.errors import QuizzerError
 
 if TYPE_CHECKING:
     from quizzer.cards import Card, Deck
+    from quizzer.model import Review
     from quizzer.scheduler import State
     from quizzer.store import Store
     from quizzer.ui.demo import DemoRun
@@ -424,6 +425,12 @@ def due(
     new: NewOpt = DEFAULT_NEW_PER_DAY,
     reviews: ReviewsOpt = DEFAULT_REVIEWS_PER_DAY,
     day_start: DayStartOpt = DEFAULT_DAY_START,
+    on: Annotated[
+        str | None,
+        typer.Option("--on", metavar="DATE",
+                     help="Plan ahead: what a session on this day (YYYY-MM-DD) would hold, "
+                          "if nothing is reviewed before it."),
+    ] = None,
 ) -> None:
     """Show what today holds: re-drills, due reviews and new cards."""
     from quizzer.plan import days_left, days_left_line, required_new_per_day
@@ -431,6 +438,8 @@ def due(
 
     the_deck = _deck(deck)
     day = _today(day_start)
+    if on is not None:
+        day = _planning_day(on, day)
     with _store(db) as store, store.snapshot():
         states = store.states(the_deck.id)
         today = summarize_today(store.today_log(the_deck.id, day))
@@ -501,6 +510,8 @@ def show(
     card: CardArg,
     deck: DeckOpt = None,
     db: DbOpt = None,
+    json_: JsonOpt = False,
+    leech_lapses: LeechOpt = DEFAULT_LEECH_LAPSES,
 ) -> None:
     """Show one card: question, answer, correction, key points, schedule and history."""
     from quizzer.scheduler import NEW
@@ -511,7 +522,28 @@ def show(
     with _store(db) as store, store.snapshot():
         state = store.states(the_deck.id).get(found.id, NEW)
         history = store.history(the_deck.id, found.id)
+    if json_:
+        _print_json(_show_json(the_deck.id, found, state, history, leech_lapses))
+        return
     screens.show_card(found, state, history)
+
+
+def _show_json(deck_id: str, card: Card, state: State, history: list[Review],
+               leech_lapses: int) -> dict[str, Any]:
+    """`show --json`: the card's fields, its schedule as `cards --json` gives it, and
+    every review, oldest first."""
+    return {
+        **_card_json(card, state, leech_lapses), "deck": deck_id,
+        "pages": list(card.pages), "tags": list(card.tags), "answer": card.answer,
+        "correction": card.correction,
+        "key_points": [{"text": p.text, "match": [list(g) for g in p.match]}
+                       for p in card.key_points],
+        "history": [{
+            "reviewed_at": r.reviewed_at.isoformat(), "day": r.day.isoformat(),
+            "kind": r.kind, "grade": r.grade, "interval": r.after.interval,
+            "ease": r.after.ease / 100, "seconds": round(r.seconds, 1), "answer": r.answer,
+        } for r in history],
+    }
 
 
 @app.command()
@@ -549,14 +581,36 @@ def mark(
 def validate(
     deck_dir: Annotated[
         str | None,
-        typer.Argument(help="A deck folder or bundled deck name; default: the bundled deck."),
+        typer.Argument(help="A deck folder or bundled deck name; default: the bundled deck.",
+                       autocompletion=_complete_deck),
     ] = None,
+    json_: JsonOpt = False,
 ) -> None:
-    """Check a deck: every problem is listed as file:line: field: what is wrong."""
+    """Check a deck: every problem is listed as file:line: field: what is wrong.
+
+    With --json, stdout holds one object whatever the outcome, and the exit status is 1
+    when the deck has problems.
+    """
     from quizzer.ui import screens
 
-    # No cache here: validation reads every file, as a user editing the deck expects.
-    screens.validated(_deck(deck_dir, cached=False))
+    if not json_:
+        # No cache here: validation reads every file, as a user editing the deck expects.
+        screens.validated(_deck(deck_dir, cached=False))
+        return
+    from quizzer.cards import DeckError
+    from quizzer.paths import resolve_deck
+
+    path = resolve_deck(deck_dir)
+    try:
+        the_deck = _deck(deck_dir, cached=False)
+    except DeckError as exc:
+        _print_json({"ok": False, "path": str(path), "problems": [
+            {"file": str(p.file), "line": p.line, "field": p.field, "message": p.message}
+            for p in exc.problems]})
+        raise typer.Exit(1) from None
+    _print_json({"ok": True, "path": str(the_deck.path), "deck": the_deck.id,
+                 "cards": len(the_deck.cards),
+                 "demos": sum(1 for c in the_deck.cards if c.demo), "problems": []})
 
 
 @app.command()
@@ -616,6 +670,15 @@ def _parse_day(option: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise QuizzerError(f"{option} {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _planning_day(text: str, today: date) -> date:
+    from quizzer.paths import LAST_DAY
+
+    day = _parse_day("--on", text)
+    if not today <= day <= LAST_DAY:
+        raise QuizzerError(f"--on {text}: give a day from today ({today}) to {LAST_DAY}")
+    return day
 
 
 @app.command()
