@@ -307,7 +307,7 @@ def _loop(reviewer: Reviewer, run_demo: Callable[[Card], None]) -> None:
         assert answer is not None
         marking = reviewer.mark(answer)
         preview = session.preview()
-        screens.reveal(item.card, marking, preview)
+        screens.reveal(item.card, marking, preview, session.day)
         prompt = GRADE_PROMPT.format(demo=", d demo" if item.card.demo else "")
         pending: int | None = None  # a grade the store could not take yet
         while True:
@@ -320,7 +320,7 @@ def _loop(reviewer: Reviewer, run_demo: Callable[[Card], None]) -> None:
             if choice == "q":
                 return
             if choice == "?":
-                screens.grade_help(preview, item.card.demo is not None)
+                screens.grade_help(preview, item.card.demo is not None, session.day)
                 continue
             if choice == "d":
                 if item.card.demo:

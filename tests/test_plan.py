@@ -309,3 +309,13 @@ def test_review_moves_a_due_date_past_the_exam_into_the_window() -> None:
     first = json.loads(out)[0]
     # SM-2: n 2, I 6, due 12-08, after the exam; moved to the later of the empty window days.
     assert (first["repetitions"], first["interval"], first["due"]) == (2, 6, "2026-12-05")
+
+
+def test_review_shows_the_days_to_the_moved_due_date_not_sm2s_interval() -> None:
+    assert invoke("plan", "--exam", "2026-12-06")[0] == 0  # window: 12-03, 12-04, 12-05
+    assert invoke("review", input="x\n5\nq\n")[0] == 0
+    code, out, _ = invoke("review", input="x\n5\nq\n", today="2026-12-02")
+    assert code == 0
+    # SM-2 says 6 days (12-08, after the exam); the due date moved to 12-05, 3 days away.
+    assert "5→3d" in out and "5→6d" not in out
+    assert "Next review in 3 day(s), on 2026-12-05." in out

@@ -53,11 +53,19 @@ def card_header(item: Item, progress: Progress, leech: str | None = None) -> Non
     out().print(Text(c.question, style="bold"))
 
 
-def grade_line(preview: Mapping[int, State] | None) -> str:
+def _in_days(state: State, day: date | None) -> int:
+    """Days from the review day to the new due date: SM-2's interval, unless an exam
+    date brought the due date earlier (then the interval would mislead)."""
+    if day is not None and state.due is not None:
+        return (state.due - day).days
+    return state.interval
+
+
+def grade_line(preview: Mapping[int, State] | None, day: date | None = None) -> str:
     """Every grade and what it would do, on one line: `5→17d 4→15d 3→13d↻ …`."""
     if preview is None:
         return "re-drill: 4 or 5 ends it, 0-3 brings it back; the schedule is unchanged"
-    parts = [f"{g}→{preview[g].interval}d" + ("↻" if g < REDRILL_UNTIL else "")
+    parts = [f"{g}→{_in_days(preview[g], day)}d" + ("↻" if g < REDRILL_UNTIL else "")
              for g in sorted(preview, reverse=True)]
     return "  ".join(parts) + "  (↻ again today)"
 
@@ -96,21 +104,23 @@ def _reference(card: Card) -> None:
                             title_align="left", border_style="bold yellow", style="yellow"))
 
 
-def reveal(card: Card, result: Marking, preview: Mapping[int, State] | None) -> None:
+def reveal(card: Card, result: Marking, preview: Mapping[int, State] | None,
+           day: date | None = None) -> None:
     """The plain reveal: the reference answer and the correction, then (fitting in one
     screen) the checklist, the suggested grade and one line of grades and intervals."""
     _reference(card)
-    checked(card, result, preview)
+    checked(card, result, preview, day)
 
 
-def checked(card: Card, result: Marking, preview: Mapping[int, State] | None) -> None:
+def checked(card: Card, result: Marking, preview: Mapping[int, State] | None,
+            day: date | None = None) -> None:
     """The part of the plain reveal that must fit one screen: checklist, suggestion, grades."""
     console = out()
     if result.points:
         console.print(checklist(result))
         console.print(suggestion_line(result))
     demo = f" · d demo ({card.demo})" if card.demo else ""
-    console.print(Text(grade_line(preview), style="dim")
+    console.print(Text(grade_line(preview, day), style="dim")
                   + Text(f" · ? help{demo}", style="dim"))
 
 
@@ -126,11 +136,12 @@ def _key_points(card: Card) -> None:
                                   ("  (d runs it)", "dim")))
 
 
-def grade_help(preview: Mapping[int, State] | None, has_demo: bool) -> None:
+def grade_help(preview: Mapping[int, State] | None, has_demo: bool,
+               day: date | None = None) -> None:
     table = Table.grid(padding=(0, 2))
     for g in sorted(GRADE_MEANINGS, reverse=True):
         nxt = preview[g] if preview is not None else None
-        when = f"→ {_days(nxt.interval)}" if nxt is not None else ""
+        when = f"→ {_days(_in_days(nxt, day))}" if nxt is not None else ""
         if nxt is not None and g < REDRILL_UNTIL:
             when += ", again today"
         table.add_row(Text(str(g), style="bold"), Text(GRADE_MEANINGS[g]), Text(when, "dim"))

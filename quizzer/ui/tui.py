@@ -324,7 +324,8 @@ class ReviewScreen(Screen[None]):
             Group(Text("Reference answer", style="bold"), Markdown(card.answer, hyperlinks=False)))
         self.query_one("#reference", VerticalScroll).scroll_home(animate=False)
         self._suggest()
-        self.status = Text(grade_line(self.reviewer.session.preview()))
+        session = self.reviewer.session
+        self.status = Text(grade_line(session.preview(), session.day))
         self._status()
         (checklist if self.marking.points else self).focus()
         self.refresh_bindings()
@@ -373,7 +374,8 @@ class ReviewScreen(Screen[None]):
             return
         number = self.reviewer.number(event.card_id)
         if event.kind == "schedule":
-            days = event.after.interval
+            assert event.after.due is not None
+            days = (event.after.due - event.day).days  # an exam date may bring it earlier
             note = f"✔ #{number} graded {grade}: next in {days} day{'s' * (days != 1)}"
         else:
             note = f"✔ #{number} re-drill graded {grade}"
