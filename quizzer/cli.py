@@ -26,7 +26,7 @@ from quizzer.errors import QuizzerError
 
 if TYPE_CHECKING:
     from quizzer.cards import Card, Deck
-    from quizzer.model import Review
+    from quizzer.model import Exam, LogEntry, Review
     from quizzer.scheduler import State
     from quizzer.store import Store
     from quizzer.ui.demo import DemoRun
@@ -95,6 +95,14 @@ DeckOpt = Annotated[
     typer.Option(
         "--deck", envvar="QUIZZER_DECK", show_default=True, autocompletion=_complete_deck,
         help="A deck folder (holding deck.yaml) or a bundled deck name: ch11, ch11-extras.",
+    ),
+]
+DecksOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--deck", envvar="QUIZZER_DECK", show_default=True, autocompletion=_complete_deck,
+        help="A deck folder (holding deck.yaml) or a bundled deck name: ch11, ch11-extras. "
+             "Repeat it to study several decks as one.",
     ),
 ]
 DbOpt = Annotated[
@@ -213,7 +221,12 @@ def _default_map(given: dict[str, Any]) -> dict[str, Any]:
     decks: list[str] = given.get("decks", [DEFAULT_DECK])
     common = {opt: given[key] for opt, key in _CONFIG_KEYS.items() if key in given}
     common.setdefault("db", str(default_db_path()))
-    return {name: {**common, "deck": decks[0]} for name in _command_names()}
+    return {name: {**common, "deck": decks if name in _MULTI_DECK else decks[0]}
+            for name in _command_names()}
+
+
+# The commands whose --deck may be repeated; the others take the first config deck.
+_MULTI_DECK = frozenset({"review", "due", "cards", "stats", "plan", "export"})
 
 
 def _command_names() -> list[str]:
@@ -243,10 +256,38 @@ def _today(day_start: int) -> date:
     return today(day_start)
 
 
+def _decks(names: list[str] | None) -> list[Deck]:
+    """The decks a command studies, each read once; two names for one deck id are an
+    error, since the database keys history by deck id."""
+    from quizzer.paths import DEFAULT_DECK
+
+    decks: list[Deck] = []
+    for name in dict.fromkeys(names or [DEFAULT_DECK]):
+        the_deck = _deck(name)
+        if any(d.id == the_deck.id for d in decks):
+            raise QuizzerError(f"--deck {name}: deck id {the_deck.id!r} is given twice; "
+                               "each deck may be studied once per command")
+        decks.append(the_deck)
+    return decks
+
+
+def _read_many(decks: list[Deck], store: Store, day: date) -> tuple[
+        Deck, dict[str, State], list[LogEntry], dict[str, tuple[Exam, tuple[str, ...]]]]:
+    """Several decks as one: the combined deck, states and today's log under card keys,
+    and each card's own deck exam (quizzer/decks.py)."""
+    from quizzer.decks import combine, exams_by_card, keyed_log, keyed_states
+
+    with store.snapshot():
+        states = keyed_states({d.id: store.states(d.id) for d in decks})
+        log = [e for d in decks for e in keyed_log(d.id, store.today_log(d.id, day))]
+        exams = {d.id: store.exam(d.id) for d in decks}
+    return combine(decks), states, log, exams_by_card(decks, exams)
+
+
 @app.command()
 @user_errors
 def review(
-    deck: DeckOpt = None,
+    deck: DecksOpt = None,
     db: DbOpt = None,
     new: NewOpt = DEFAULT_NEW_PER_DAY,
     reviews: ReviewsOpt = DEFAULT_REVIEWS_PER_DAY,
@@ -264,18 +305,27 @@ def review(
     Every grade is saved the moment you give it. u undoes the last grade, d runs the
     card's demo, q quits.
     """
-    from quizzer.review import Reviewer, run_review
+    from quizzer.review import GradeStore, KeyedStore, Reviewer, run_review
     from quizzer.session import Session, due_on, next_due
     from quizzer.ui import screens
 
-    the_deck = _deck(deck)
+    decks = _decks(deck)
     day = _today(day_start)
     with _store(db) as store:
-        with store.snapshot():
-            states = store.states(the_deck.id)
-            log = store.today_log(the_deck.id, day)
-            exam = store.exam(the_deck.id)
-        session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam)
+        grades: GradeStore = store
+        if len(decks) > 1:
+            # One queue over all the decks, its cards keyed deck/card (quizzer/decks.py).
+            the_deck, states, log, exam_of = _read_many(decks, store, day)
+            session = Session.start(the_deck.cards, states, log, day, new, reviews,
+                                    exam_of=exam_of)
+            grades = KeyedStore(store)
+        else:
+            the_deck = decks[0]
+            with store.snapshot():
+                states = store.states(the_deck.id)
+                log = store.today_log(the_deck.id, day)
+                exam = store.exam(the_deck.id)
+            session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam)
         if session.current is None:
             ids = [c.id for c in the_deck.cards]
             upcoming = next_due(states, ids)
@@ -290,7 +340,7 @@ def review(
         if session.new_limit > new:
             screens.note(f"New-card limit raised to {session.new_limit} today, so every card "
                          "is introduced before the final-review window.")
-        reviewer = Reviewer(session, the_deck, store, datetime.now,
+        reviewer = Reviewer(session, the_deck, grades, datetime.now,
                             leech_lapses=leech_lapses, notify=screens.warn)
         if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
             run_review(reviewer, _inline_demo)
@@ -419,7 +469,7 @@ def _demo_for(ref: str, deck: Deck, owners: dict[str, str]) -> tuple[str, str | 
 @app.command()
 @user_errors
 def due(
-    deck: DeckOpt = None,
+    deck: DecksOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
     new: NewOpt = DEFAULT_NEW_PER_DAY,
@@ -436,10 +486,14 @@ def due(
     from quizzer.plan import days_left, days_left_line, required_new_per_day
     from quizzer.session import build_queue, next_due, summarize_today
 
-    the_deck = _deck(deck)
+    decks = _decks(deck)
     day = _today(day_start)
     if on is not None:
         day = _planning_day(on, day)
+    if len(decks) > 1:
+        _due_many(decks, db, day, new, reviews, json_)
+        return
+    the_deck = decks[0]
     with _store(db) as store, store.snapshot():
         states = store.states(the_deck.id)
         today = summarize_today(store.today_log(the_deck.id, day))
@@ -468,11 +522,54 @@ def due(
         screens.note(line)
 
 
-def _card_json(card: Card, s: State, leech_lapses: int) -> dict[str, Any]:
+def _due_many(decks: list[Deck], db: str | None, day: date, new: int, reviews: int,
+              json_: bool) -> None:
+    """`due` over several decks: one queue, the limits shared, counted per deck."""
+    from quizzer.decks import split
+    from quizzer.plan import days_left
+    from quizzer.session import build_queue, next_due, summarize_today
+
+    with _store(db) as store:
+        the_deck, states, log, _ = _read_many(decks, store, day)
+        with store.snapshot():
+            exams = {d.id: store.exam(d.id) for d in decks}
+    queue = build_queue(the_deck.cards, states, summarize_today(log), day, new, reviews)
+    kinds = ["redrill" if i.kind == "drill" else "new" if i.card.id not in states else "due"
+             for i in queue]
+    entries = [{"deck": split(i.card.id)[0], "id": split(i.card.id)[1], "kind": k}
+               for i, k in zip(queue, kinds, strict=True)]
+    per_deck: list[dict[str, Any]] = []
+    for d in decks:
+        mine = [e["kind"] for e in entries if e["deck"] == d.id]
+        upcoming = next_due(states, [c.id for c in the_deck.cards if split(c.id)[0] == d.id])
+        row: dict[str, Any] = {
+            "deck": d.id, "due": mine.count("due"), "new": mine.count("new"),
+            "redrill": mine.count("redrill"), "total": len(mine),
+            "next_due": upcoming.isoformat() if upcoming else None,
+        }
+        if (exam := exams[d.id]) is not None:
+            row |= {"exam": exam.day.isoformat(), "days_left": days_left(exam, day)}
+        per_deck.append(row)
+    upcoming = next_due(states, [c.id for c in the_deck.cards])
+    if json_:
+        _print_json({
+            "decks": [d.id for d in decks], "today": day.isoformat(),
+            "due": kinds.count("due"), "new": kinds.count("new"),
+            "redrill": kinds.count("redrill"), "total": len(queue),
+            "next_due": upcoming.isoformat() if upcoming else None,
+            "per_deck": per_deck, "queue": entries,
+        })
+        return
+    from quizzer.ui import screens
+
+    screens.due_decks(day, per_deck, upcoming)
+
+
+def _card_json(card: Card, s: State, leech_lapses: int, deck_id: str) -> dict[str, Any]:
     from quizzer.stats import is_leech
 
     return {
-        "id": card.id, "number": card.number, "question": card.question,
+        "deck": deck_id, "id": card.id, "number": card.number, "question": card.question,
         "section": card.section, "state": "new" if s.is_new else "review",
         "repetitions": s.repetitions, "interval": s.interval, "ease": s.ease / 100,
         "due": s.due.isoformat() if s.due else None, "lapses": s.lapses, "demo": card.demo,
@@ -483,25 +580,29 @@ def _card_json(card: Card, s: State, leech_lapses: int) -> dict[str, Any]:
 @app.command()
 @user_errors
 def cards(
-    deck: DeckOpt = None,
+    deck: DecksOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
     leech_lapses: LeechOpt = DEFAULT_LEECH_LAPSES,
 ) -> None:
     """List every card of the deck with its schedule; leeches are marked."""
     from quizzer.scheduler import NEW
-    the_deck = _deck(deck)
-    with _store(db) as store:
-        states = store.states(the_deck.id)
+
+    decks = _decks(deck)
+    with _store(db) as store, store.snapshot():
+        per_deck = {d.id: store.states(d.id) for d in decks}
     if json_:
-        _print_json([_card_json(c, states.get(c.id, NEW), leech_lapses)
-                     for c in the_deck.cards])
+        _print_json([_card_json(c, per_deck[d.id].get(c.id, NEW), leech_lapses, d.id)
+                     for d in decks for c in d.cards])
         return
     from quizzer.stats import is_leech
     from quizzer.ui import screens
 
-    leeches = {c.id for c in the_deck.cards if is_leech(states.get(c.id, NEW), leech_lapses)}
-    screens.cards_table(the_deck, states, leeches)
+    for the_deck in decks:
+        states = per_deck[the_deck.id]
+        leeches = {c.id for c in the_deck.cards
+                   if is_leech(states.get(c.id, NEW), leech_lapses)}
+        screens.cards_table(the_deck, states, leeches)
 
 
 @app.command()
@@ -533,7 +634,7 @@ def _show_json(deck_id: str, card: Card, state: State, history: list[Review],
     """`show --json`: the card's fields, its schedule as `cards --json` gives it, and
     every review, oldest first."""
     return {
-        **_card_json(card, state, leech_lapses), "deck": deck_id,
+        **_card_json(card, state, leech_lapses, deck_id),
         "pages": list(card.pages), "tags": list(card.tags), "answer": card.answer,
         "correction": card.correction,
         "key_points": [{"text": p.text, "match": [list(g) for g in p.match]}
@@ -619,7 +720,7 @@ def export(
     output: Annotated[
         str, typer.Option("-o", "--output", help="The Markdown file to write; - for stdout.")
     ] = "study-summary.md",
-    deck: DeckOpt = None,
+    deck: DecksOpt = None,
     db: DbOpt = None,
     include_extras: Annotated[
         bool, typer.Option("--include-extras", help="Append the ch11-extras deck.")
@@ -645,12 +746,16 @@ def export(
 
     if order not in ORDERS:
         raise QuizzerError(f"--order {order!r}: use one of {', '.join(ORDERS)}")
-    decks = [_deck(deck)]
-    if include_extras:
-        decks.append(_deck(EXTRAS_DECK))
+    decks = _decks(deck)
+    extras = _deck(EXTRAS_DECK) if include_extras else None
+    if extras is not None and all(d.id != extras.id for d in decks):
+        decks.append(extras)
     day = _today(day_start)
     with _store(db) as store, store.snapshot():
-        parts = [DeckData(d, store.states(d.id), store.history(d.id), extras=i > 0,
+        # The first deck is the main part; each further one its own part after it.
+        parts = [DeckData(d, store.states(d.id), store.history(d.id),
+                          extras=i > 0 and extras is not None and d.id == extras.id,
+                          further=i > 0 and (extras is None or d.id != extras.id),
                           leech_lapses=leech_lapses)
                  for i, d in enumerate(decks)]
     from quizzer.demos import run
@@ -692,7 +797,7 @@ def plan(
         int, typer.Option("--window", min=1, max=14,
                           help="Days of final review before the exam (with --exam).")
     ] = 3,
-    deck: DeckOpt = None,
+    deck: DecksOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
     new: NewOpt = DEFAULT_NEW_PER_DAY,
@@ -710,14 +815,14 @@ def plan(
 
     if clear and exam is not None:
         raise QuizzerError("give either --exam YYYY-MM-DD or --clear, not both")
-    the_deck = _deck(deck)
+    decks = _decks(deck)
     day = _today(day_start)
     with _store(db) as store:
         if clear:
-            had = store.clear_exam(the_deck.id)
             from quizzer.ui.plan import exam_cleared
 
-            exam_cleared(the_deck.id, had)
+            for the_deck in decks:
+                exam_cleared(the_deck.id, store.clear_exam(the_deck.id))
             return
         if exam is not None:
             exam_day = _parse_day("--exam", exam)
@@ -725,31 +830,48 @@ def plan(
                 raise QuizzerError(
                     f"--exam {exam}: the exam must be after today ({day}); give a later date"
                 )
-            store.set_exam(the_deck.id, Exam(exam_day, window_for(exam_day, day, window), day))
+            for the_deck in decks:  # several decks: one exam for all of them
+                store.set_exam(the_deck.id,
+                               Exam(exam_day, window_for(exam_day, day, window), day))
         with store.snapshot():
-            the_exam = store.exam(the_deck.id)
-            states = store.states(the_deck.id)
-            history = store.history(the_deck.id)
-        if the_exam is None:
+            stored = {d.id: (store.exam(d.id), store.states(d.id), store.history(d.id))
+                      for d in decks}
+    for the_deck in decks:
+        the_exam = stored[the_deck.id][0]
+        if the_exam is None and len(decks) == 1:
             raise QuizzerError(
                 f"deck {the_deck.id!r} has no exam date; set one with "
                 "quizzer plan --exam YYYY-MM-DD"
             )
-        if the_exam.day <= day:
+        if the_exam is not None and the_exam.day <= day:
             raise QuizzerError(
-                f"the exam on {the_exam.day} is not ahead of today ({day}); scheduling is "
-                "plain SM-2 again: quizzer plan --clear, or set a new --exam date"
+                f"deck {the_deck.id!r}: the exam on {the_exam.day} is not ahead of today "
+                f"({day}); scheduling is plain SM-2 again: quizzer plan --clear, or set a "
+                "new --exam date"
             )
+    if all(exam_ is None for exam_, _, _ in stored.values()):
+        raise QuizzerError(f"none of the decks ({', '.join(d.id for d in decks)}) has an "
+                           "exam date; set one with quizzer plan --exam YYYY-MM-DD")
+    from quizzer.readiness import readiness
     from quizzer.stats import today_counts
 
-    new_done = today_counts(history, day).new_done
-    from quizzer.readiness import readiness
+    results: list[dict[str, Any]] = []
+    for the_deck in decks:
+        the_exam, states, history = stored[the_deck.id]
+        if the_exam is None:
+            results.append({"deck": the_deck.id, "exam": None})
+            if not json_:
+                from quizzer.ui import screens
 
-    ids = [c.id for c in the_deck.cards]
-    the_plan = build_plan(ids, states, the_exam, day, new, new_done)
-    ready = readiness(ids, history, the_exam.day, the_plan.planned)
-    if json_:
-        _print_json({
+                screens.note(f"{the_deck.id}: no exam date; set one with "
+                             f"quizzer plan --deck {the_deck.id} --exam YYYY-MM-DD")
+            continue
+        new_done = today_counts(history, day).new_done
+        ids = [c.id for c in the_deck.cards]
+        the_plan = build_plan(ids, states, the_exam, day, new, new_done)
+        ready = readiness(ids, history, the_exam.day, the_plan.planned)
+        results.append({
+            "deck": the_deck.id,
             "exam": the_exam.day.isoformat(), "days_left": the_plan.days_left,
             "window_days": the_exam.window, "unseen": the_plan.unseen,
             "days": [{"date": d.day.isoformat(), "due": d.due, "new": d.new}
@@ -758,10 +880,12 @@ def plan(
                           "cards": [{"id": cid, "recall": round(r, 4)}
                                     for cid, r in ready.cards]},
         })
-        return
-    from quizzer.ui.plan import show_plan
+        if not json_:
+            from quizzer.ui.plan import show_plan
 
-    show_plan(the_deck, the_plan, ready)
+            show_plan(the_deck, the_plan, ready)
+    if json_:
+        _print_json(results[0] if len(decks) == 1 else results)
 
 
 @app.command()
@@ -843,7 +967,7 @@ def mock(
 @app.command()
 @user_errors
 def stats(
-    deck: DeckOpt = None,
+    deck: DecksOpt = None,
     db: DbOpt = None,
     days: Annotated[
         int, typer.Option("--days", min=1, max=3660,
@@ -857,21 +981,83 @@ def stats(
     retention, the forecast of reviews due, mastery per section and leeches."""
     from quizzer.stats import as_json, deck_stats
 
-    the_deck = _deck(deck)
+    decks = _decks(deck)
     day = _today(day_start)
     with _store(db) as store, store.snapshot():
-        states = store.states(the_deck.id)
-        log = store.history(the_deck.id)
-        exam = store.exam(the_deck.id)
-    result = deck_stats(the_deck.cards, states, log, day, days=days, leech_lapses=leech_lapses,
-                        sections=the_deck.meta.sections,
-                        exam=exam.day if exam is not None and exam.day > day else None)
+        stored = {d.id: (store.states(d.id), store.history(d.id), store.exam(d.id))
+                  for d in decks}
+    # Several decks: each deck's statistics in turn (a JSON list, each naming its deck).
+    results = []
+    for the_deck in decks:
+        states, log, exam = stored[the_deck.id]
+        results.append(deck_stats(
+            the_deck.cards, states, log, day, days=days, leech_lapses=leech_lapses,
+            sections=the_deck.meta.sections,
+            exam=exam.day if exam is not None and exam.day > day else None))
     if json_:
-        _print_json(as_json(result))
+        if len(decks) == 1:
+            _print_json(as_json(results[0]))
+        else:
+            _print_json([{"deck": d.id, **as_json(r)}
+                         for d, r in zip(decks, results, strict=True)])
         return
     from quizzer.ui.stats import show_stats
 
-    show_stats(the_deck, result)
+    for the_deck, result in zip(decks, results, strict=True):
+        show_stats(the_deck, result)
+
+
+@app.command("decks")
+@user_errors
+def decks_list(
+    db: DbOpt = None,
+    json_: JsonOpt = False,
+    day_start: DayStartOpt = DEFAULT_DAY_START,
+) -> None:
+    """List the decks you study: the bundled ones and those in the config file, each
+    with its folder, its cards, what is due today and its exam date.
+
+    A deck in the config file that cannot be read is listed with its problem.
+    """
+    from quizzer.config import config_path
+    from quizzer.paths import DEFAULT_DECK, bundled_decks, resolve_deck
+    from quizzer.plan import days_left
+    from quizzer.session import due_on
+
+    studied = _read_config(config_path()).get("decks", [DEFAULT_DECK])
+    day = _today(day_start)
+    rows: list[dict[str, Any]] = []
+    seen: set[Path] = set()
+    with _store(db) as store:
+        for name in [*studied, *bundled_decks()]:
+            try:
+                path = resolve_deck(name).resolve()
+                if path in seen:
+                    continue
+                seen.add(path)
+                the_deck = _deck(name)
+            except QuizzerError as exc:
+                rows.append({"name": name, "deck": None, "path": None, "studied": True,
+                             "problem": str(exc)})
+                continue
+            with store.snapshot():
+                states = store.states(the_deck.id)
+                exam = store.exam(the_deck.id)
+            ids = [c.id for c in the_deck.cards]
+            rows.append({
+                "name": name, "deck": the_deck.id, "path": str(the_deck.path),
+                "studied": name in studied, "title": the_deck.meta.title,
+                "cards": len(ids), "due": due_on(states, ids, day),
+                "new": sum(1 for cid in ids if cid not in states),
+                "exam": exam.day.isoformat() if exam else None,
+                "days_left": days_left(exam, day) if exam else None,
+            })
+    if json_:
+        _print_json(rows)
+        return
+    from quizzer.ui import screens
+
+    screens.decks_table(day, rows)
 
 
 @app.command()

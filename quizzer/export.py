@@ -90,9 +90,14 @@ class DeckData:
     history: Sequence[Review]  # oldest first, as Store.history(deck.id) returns it
     extras: bool = False  # the extras deck: cards are labelled E1, E2, ... in their own part
     leech_lapses: int = LEECH_LAPSES  # lapses at which a card is a leech (quizzer.stats)
+    # A further deck exported with the first (`--deck a --deck b`): its own part, its
+    # cards labelled `b Q1`, its headings prefixed by its title.
+    further: bool = False
 
     @property
     def prefix(self) -> str:
+        if self.further:
+            return f"{self.deck.id} Q"
         return "E" if self.extras else "Q"
 
 
@@ -435,13 +440,16 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
     for part, part_views in zip(parts, views, strict=True):
         part_groups: list[_Group] = []
         if order == "weakest":
-            name = "Extra questions, weakest first" if part.extras else "Cards, weakest first"
+            name = ("Extra questions, weakest first" if part.extras else
+                    f"{part.deck.meta.title}, weakest first" if part.further else
+                    "Cards, weakest first")
             part_groups.append(_Group(heading(2, name), tuple(weakest_first(part_views)), True))
         else:
             for section in part.deck.meta.sections:
                 in_section = tuple(v for v in part_views if v.card.section == section)
                 if in_section:
-                    name = f"Extra questions: {section}" if part.extras else section
+                    name = (f"Extra questions: {section}" if part.extras else
+                            f"{part.deck.meta.title}: {section}" if part.further else section)
                     part_groups.append(_Group(heading(2, name), in_section, False))
         for group in part_groups:
             for v in group.views:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from quizzer.cards import Card, Deck
 from quizzer.errors import QuizzerError
@@ -49,8 +50,46 @@ def _parse_grade(text: str) -> int | str | None:
     return None
 
 
+class GradeStore(Protocol):
+    """What a review needs of the store: the Store itself, or KeyedStore over decks."""
+
+    @property
+    def label(self) -> str: ...
+
+    def record(self, deck: str, ev: Event, at: datetime) -> int: ...
+
+    def undo(self, deck: str, review_id: int, ev: Event) -> None: ...
+
+
+@dataclass(frozen=True)
+class KeyedStore:
+    """The store as a session over several decks sees it: card ids are keys
+    (`deck/card`, quizzer/decks.py), turned back into the deck and plain id to store."""
+
+    store: Store
+
+    @property
+    def label(self) -> str:
+        return self.store.label
+
+    def record(self, deck: str, ev: Event, at: datetime) -> int:
+        from quizzer.decks import keyed_log, split
+
+        deck_id, card_id = split(ev.card_id)
+        try:
+            return self.store.record(deck_id, replace(ev, card_id=card_id), at)
+        except Conflict as conflict:
+            raise Conflict(conflict.state, keyed_log(deck_id, conflict.today_log)) from None
+
+    def undo(self, deck: str, review_id: int, ev: Event) -> None:
+        from quizzer.decks import split
+
+        deck_id, card_id = split(ev.card_id)
+        self.store.undo(deck_id, review_id, replace(ev, card_id=card_id))
+
+
 def commit_grade(
-    store: Store,
+    store: GradeStore,
     session: Session,
     deck_id: str,
     event: Event,
@@ -104,7 +143,7 @@ def commit_grade(
         return event
 
 
-def undo_last(store: Store, session: Session, deck_id: str) -> Event | None:
+def undo_last(store: GradeStore, session: Session, deck_id: str) -> Event | None:
     """Take back the session's last grade in the store, then in the session; None if the
     session has none. The store refuses (UndoRefused) when another session graded that
     card since; the session then stays as it is."""
@@ -159,7 +198,7 @@ class Reviewer:
 
     session: Session
     deck: Deck
-    store: Store
+    store: GradeStore
     clock: Callable[[], datetime]
     leech_lapses: int = LEECH_LAPSES
     notify: Callable[[str], None] = _quiet  # one line: a conflict resolved, a lock waited on

@@ -76,18 +76,21 @@ def build_queue(
     new_per_day: int = DEFAULT_NEW_PER_DAY,
     reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY,
 ) -> list[Item]:
-    """Today's queue: re-drills, then due cards oldest first, then new cards by number.
+    """Today's queue: re-drills, then due cards oldest first, then new cards in the order
+    of `cards` (by number; over several decks, deck by deck). The limits count all cards.
 
     Cards in `states` that are not in `cards` (removed from the deck) are never queued.
     """
     by_id = {c.id: c for c in cards}
+    # Ties on the due date keep the order of `cards`: the number within one deck.
+    position = {c.id: i for i, c in enumerate(cards)}
     queue = [Item(by_id[cid], "drill") for cid in today.redrill if cid in by_id]
     due = [
         c for c in cards
         if c.id not in today.graded
         and (s := states.get(c.id, NEW)).due is not None and s.due <= day
     ]
-    due.sort(key=lambda c: (states[c.id].due, c.number))
+    due.sort(key=lambda c: (states[c.id].due, position[c.id]))
     queue += [Item(c, "schedule") for c in due[: max(0, reviews_per_day - today.reviews_done)]]
     new = [c for c in cards if c.id not in today.graded and states.get(c.id, NEW).is_new]
     queue += [Item(c, "schedule") for c in new[: max(0, new_per_day - today.new_done)]]
@@ -114,6 +117,9 @@ class Session:
     exam: Exam | None = None
     card_ids: tuple[str, ...] = ()
     new_limit: int = DEFAULT_NEW_PER_DAY  # today's limit, raised so every card is introduced
+    # Over several decks, each card's own deck exam and that deck's card ids (quizzer/
+    # decks.py); `exam` and `card_ids` then stay empty.
+    exam_of: Mapping[str, tuple[Exam, tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def start(
@@ -125,6 +131,7 @@ class Session:
         new_per_day: int = DEFAULT_NEW_PER_DAY,
         reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY,
         exam: Exam | None = None,
+        exam_of: Mapping[str, tuple[Exam, tuple[str, ...]]] | None = None,
     ) -> Session:
         today = summarize_today(today_log)
         # Unseen at the start of the day, so that restarting the same day gives the same limit.
@@ -132,7 +139,8 @@ class Session:
         new_per_day = max(new_per_day, required_new_per_day(exam, day, unseen))
         queue = build_queue(cards, states, today, day, new_per_day, reviews_per_day)
         return cls(day, queue, dict(states), exam=exam,
-                   card_ids=tuple(c.id for c in cards), new_limit=new_per_day)
+                   card_ids=tuple(c.id for c in cards), new_limit=new_per_day,
+                   exam_of=exam_of or {})
 
     @property
     def current(self) -> Item | None:
@@ -158,6 +166,9 @@ class Session:
                 for g, after in outcomes(self.state_of(item.card.id), self.day).items()}
 
     def _adjust(self, card_id: str, after: State) -> State:
+        if self.exam_of:
+            exam, ids = self.exam_of.get(card_id, (None, ()))
+            return adjust(exam, after, self.day, card_id, self.states, ids)
         return adjust(self.exam, after, self.day, card_id, self.states, self.card_ids)
 
     def grade(self, grade: int, answer: str = "", seconds: float = 0.0) -> Event:

@@ -76,8 +76,8 @@ def test_show_json_shape() -> None:
     code, out, _ = invoke("show", "1", "--json")
     assert code == 0
     data = json.loads(out)
-    assert list(data) == ["id", "number", "question", "section", "state", "repetitions",
-                          "interval", "ease", "due", "lapses", "demo", "leech", "deck",
+    assert list(data) == ["deck", "id", "number", "question", "section", "state",
+                          "repetitions", "interval", "ease", "due", "lapses", "demo", "leech",
                           "pages", "tags", "answer", "correction", "key_points", "history"]
     assert data["id"] == "deep-net-problems" and data["deck"] == "ch11"
     assert data["state"] == "review" and data["due"] == "2026-12-02"

@@ -255,7 +255,8 @@ def test_plan_json_shape_and_due_days_left() -> None:
     code, out, _ = invoke("plan", "--exam", "2026-12-31", "--json")
     assert code == 0
     data = json.loads(out)
-    assert list(data) == ["exam", "days_left", "window_days", "unseen", "days", "readiness"]
+    assert list(data) == ["deck", "exam", "days_left", "window_days", "unseen", "days",
+                          "readiness"]
     assert data["exam"] == "2026-12-31" and data["days_left"] == 30
     assert data["window_days"] == 3 and data["unseen"] == 16
     assert len(data["days"]) == 30

@@ -232,6 +232,42 @@ def due_table(deck: Deck, day: date, due: int, new: int, redrill: int,
     out().print(table)
 
 
+def due_decks(day: date, rows: Sequence[Mapping[str, object]], next_due: date | None) -> None:
+    """`due` over several decks: a row per deck (from one shared queue) and the total."""
+    table = Table(title=Text(f"{len(rows)} decks · {day}"), title_justify="left")
+    table.add_column("deck", no_wrap=True)
+    for col in ("re-drill", "due", "new"):
+        table.add_column(col, justify="right")
+    table.add_column("next due", no_wrap=True)
+    table.add_column("exam", no_wrap=True)
+    for r in rows:
+        table.add_row(Text(str(r["deck"])), str(r["redrill"]), str(r["due"]), str(r["new"]),
+                      str(r["next_due"] or "—"), str(r.get("exam") or "—"))
+    total = [sum(int(str(r[k])) for r in rows) for k in ("redrill", "due", "new")]
+    table.add_section()
+    table.add_row("all", *map(str, total), str(next_due or "—"), "")
+    out().print(table)
+
+
+def decks_table(day: date, rows: Sequence[Mapping[str, object]]) -> None:
+    """`quizzer decks`: one row per deck; those studied by default are starred."""
+    table = Table(title=Text(f"Decks · {day}  (* studied by default)"), title_justify="left")
+    table.add_column("deck", no_wrap=True)
+    for col in ("cards", "due", "new"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("exam", no_wrap=True)
+    table.add_column("folder", overflow="fold")
+    for r in rows:
+        star = "* " if r["studied"] else "  "
+        if r.get("problem"):
+            table.add_row(Text(star + str(r["name"])), "", "", "", "",
+                          Text(visible(str(r["problem"])), style="red"))
+            continue
+        table.add_row(Text(star + str(r["deck"])), str(r["cards"]), str(r["due"]),
+                      str(r["new"]), str(r["exam"] or "—"), Text(visible(str(r["path"]))))
+    out().print(table)
+
+
 # Columns `quizzer cards` drops, first to last, when the terminal is too narrow for them.
 # Numbers, ids and due dates are never dropped or cut; the question column wraps.
 _OPTIONAL = ("ease", "reps", "interval", "state", "lapses")
