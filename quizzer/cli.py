@@ -347,8 +347,10 @@ def review(
             return
         from quizzer.ui.tui import run_tui
 
-        summary = run_tui(reviewer, _tui_demo)
+        summary, interrupted = run_tui(reviewer, _tui_demo)
     screens.summary(summary)
+    if interrupted:
+        raise typer.Exit(130)  # Ctrl-C, as in every command; the summary first
 
 
 def _tui_demo(card: Card) -> DemoRun | None:

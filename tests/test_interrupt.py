@@ -52,3 +52,26 @@ def test_sigint_exits_130(args: tuple[str, ...], tmp_path: Path) -> None:
         # The summary is printed before the exit, on stdout; the notice on stderr.
         assert b"Session summary" in before + out
         assert b"Interrupted; every grade given so far is saved." in err
+
+
+async def test_ctrl_c_in_the_full_screen_reviewer_is_told_apart_from_q(tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    from quizzer.cards import load_deck
+    from quizzer.review import Reviewer
+    from quizzer.session import Session
+    from quizzer.store import Store
+    from quizzer.ui.tui import ReviewApp
+    from tests.conftest import CONTENT
+
+    deck = load_deck(CONTENT / "ch11")
+    with Store.open(tmp_path / "q.db") as store:
+        for key, interrupted in (("ctrl+c", True), ("q", False)):
+            session = Session.start(deck.cards, {}, [], date(2026, 12, 1))
+            app = ReviewApp(Reviewer(session, deck, store, datetime.now), lambda card: None)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.press("escape" if key == "q" else "ctrl+c")
+                if key == "q":
+                    await pilot.press("q")
+            assert app.interrupted is interrupted
+            assert app.return_value is not None  # the summary, either way

@@ -459,12 +459,13 @@ class ReviewApp(App[Summary]):
     TITLE = "quizzer review"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+        Binding("ctrl+c", "interrupt", "quit", show=False, priority=True),
     ]
 
     def __init__(self, reviewer: Reviewer, runner: DemoRunner) -> None:
         super().__init__()
         self.reviewer = reviewer
+        self.interrupted = False  # Ctrl-C, not q: the CLI exits 130 after the summary
         self.review_screen = ReviewScreen(reviewer, runner)
 
     def on_mount(self) -> None:
@@ -473,15 +474,21 @@ class ReviewApp(App[Summary]):
     async def action_quit(self) -> None:
         self.exit(self.reviewer.summary())
 
+    async def action_interrupt(self) -> None:
+        self.interrupted = True
+        await self.action_quit()
 
-def run_tui(reviewer: Reviewer, runner: DemoRunner) -> Summary:
-    """Run the reviewer full screen until the student quits; return the summary.
+
+def run_tui(reviewer: Reviewer, runner: DemoRunner) -> tuple[Summary, bool]:
+    """Run the reviewer full screen until the student quits; return the summary and
+    whether it ended with Ctrl-C.
 
     A locked database is tried once (SQLite's busy timeout) rather than waited on for
     minutes, so the screen never freezes: the grade stays on screen to press again."""
     reviewer.lock_wait = 0.0
-    result = ReviewApp(reviewer, runner).run()
-    return result if result is not None else reviewer.summary()
+    app = ReviewApp(reviewer, runner)
+    result = app.run()
+    return (result if result is not None else reviewer.summary()), app.interrupted
 
 
 __all__ = ["AnswerEditor", "ReviewApp", "run_tui"]
