@@ -46,6 +46,7 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
 def _complete_deck(incomplete: str) -> list[str]:
     """Bundled deck names and the config file's decks that start with `incomplete`."""
     try:
