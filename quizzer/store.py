@@ -10,7 +10,7 @@ Rule 3: methods say what the caller wants and return core types, never ORM rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    insert,
     select,
 )
 from sqlalchemy.engine import make_url
@@ -322,6 +323,31 @@ class Store:
             s.execute(delete(_ReviewRow).where(_ReviewRow.id == review_id))
             if ev.kind == "schedule":
                 self._put_state(s, deck, ev.card_id, ev.before)
+
+    def import_history(self, deck: str, events: Iterable[tuple[Event, datetime]]) -> int:
+        """Bulk-load a history in one transaction: a log row per event and, per card, the
+        state after its last scheduling event. For builders of large test collections; the
+        rows are exactly what `record` would write one grade at a time."""
+        logs: list[dict[str, Any]] = []
+        states: dict[str, State] = {}
+        for ev, at in events:
+            logs.append({
+                "deck": deck, "card_id": ev.card_id,
+                "reviewed_at": at.isoformat(timespec="seconds"),
+                "review_day": ev.day.isoformat(), "grade": ev.grade, "kind": ev.kind,
+                "answer": ev.answer, "seconds": round(ev.seconds, 3),
+                **_state_columns("before_", ev.before), **_state_columns("after_", ev.after),
+            })
+            if ev.kind == "schedule":
+                states[ev.card_id] = ev.after
+        rows = [{"deck": deck, "card_id": cid, **_state_columns("", st)}
+                for cid, st in states.items() if st != NEW]
+        with self._engine.begin() as conn:
+            if logs:
+                conn.execute(insert(_ReviewRow.__table__), logs)
+            if rows:
+                conn.execute(insert(_CardRow.__table__).prefix_with("OR REPLACE"), rows)
+        return len(logs)
 
     @staticmethod
     def _put_state(s: Session, deck: str, card_id: str, state: State) -> None:
