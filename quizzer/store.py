@@ -344,9 +344,9 @@ class Store:
                 for cid, st in states.items() if st != NEW]
         with self._engine.begin() as conn:
             if logs:
-                conn.execute(insert(_ReviewRow.__table__), logs)
+                conn.execute(insert(_ReviewRow), logs)
             if rows:
-                conn.execute(insert(_CardRow.__table__).prefix_with("OR REPLACE"), rows)
+                conn.execute(insert(_CardRow).prefix_with("OR REPLACE"), rows)
         return len(logs)
 
     @staticmethod
