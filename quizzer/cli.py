@@ -20,10 +20,14 @@ from quizzer import __version__
 from quizzer.errors import QuizzerError
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from quizzer.cards import Card, Deck
+    from quizzer.index import IndexedDeck
     from quizzer.scheduler import State
     from quizzer.store import Store
     from quizzer.ui.demo import DemoRun
+    from quizzer.ui.progress import ProgressFn
 
 # Kept here rather than imported, so that `--version` and `--help` load nothing else.
 DEFAULT_DAY_START = 4
@@ -74,18 +78,19 @@ def user_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from quizzer.cards import DeckError
-        from quizzer.ui import console
-
         try:
             return fn(*args, **kwargs)
-        except DeckError as exc:
-            for line in exc.lines:
-                console.plain_error(line)
-            console.error(f"{len(exc.lines)} problem(s) in the deck; nothing was changed")
-            raise typer.Exit(1) from None
         except QuizzerError as exc:
-            console.error(str(exc))
+            # Imported here: a command that loads no card model should not pay for one.
+            from quizzer.cards import DeckError
+            from quizzer.ui import console
+
+            if isinstance(exc, DeckError):
+                for line in exc.lines:
+                    console.plain_error(line)
+                console.error(f"{len(exc.lines)} problem(s) in the deck; nothing was changed")
+            else:
+                console.error(str(exc))
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -107,20 +112,42 @@ def _root(
     """Spaced-repetition exam prep in the terminal."""
 
 
-def _deck(deck: str | None, cached: bool = True) -> Deck:
+def _deck(deck: str | None) -> Deck:
+    """Read and check every file of a deck (validate, demo: no database at hand)."""
     from quizzer.cards import load_deck
     from quizzer.demos import REGISTRY
-    from quizzer.paths import cache_dir, resolve_deck
+    from quizzer.paths import resolve_deck
 
-    return load_deck(resolve_deck(deck), known_demos=REGISTRY,
-                     cache_dir=cache_dir() if cached else None)
+    return load_deck(resolve_deck(deck), known_demos=REGISTRY)
 
 
-def _store(db: str | None) -> Store:
+def _indexed(deck: str | None, store: Store) -> IndexedDeck:
+    """A deck through its index in the database: only files changed since the last
+    command are read (see quizzer/index.py)."""
+    from quizzer.demos import REGISTRY
+    from quizzer.index import open_deck
+    from quizzer.paths import resolve_deck
+
+    return open_deck(resolve_deck(deck), store, REGISTRY, progress=_reading_progress)
+
+
+def _reading_progress() -> AbstractContextManager[ProgressFn]:
+    from quizzer.ui.progress import progress_bar
+
+    return progress_bar("Reading the deck")
+
+
+def _store(db: str | None, *decks: str | None) -> Store:
+    """Open the database. Before creating a new one, check the `decks` the command will
+    index in it: a broken deck must not leave a database behind."""
     from quizzer.paths import default_db_path
-    from quizzer.store import Store
+    from quizzer.store import Store, database_exists
 
-    return Store.open(db if db else default_db_path())
+    target = db if db else default_db_path()
+    if decks and not database_exists(target):
+        for deck in decks:
+            _deck(deck)
+    return Store.open(target)
 
 
 def _today(day_start: int) -> date:
@@ -145,24 +172,34 @@ def review(
     line for the answer (empty reveals) and one for the grade.
     """
     from quizzer.review import run_review
-    from quizzer.session import Session, due_on, next_due
+    from quizzer.session import Session, summarize_today
     from quizzer.ui import screens
 
-    the_deck = _deck(deck)
     day = _today(day_start)
-    with _store(db) as store:
-        states = store.states(the_deck.id)
-        session = Session.start(
-            the_deck.cards, states, store.today_log(the_deck.id, day), day, new, reviews
-        )
+    with _store(db, deck) as store:
+        idx = _indexed(deck, store)
+        log = store.today_log(idx.id, day)
+        today = summarize_today(log)
+        plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
+                              max(0, reviews - today.reviews_done), max(0, new - today.new_done))
+        # Only the cards of today's queue are loaded: the queue built from them is the one
+        # the whole deck gives, since day_plan applied the same order and limits.
+        ids = [*today.redrill, *plan.due, *plan.new]
+        the_deck = idx.subset(store, ids)
+        session = Session.start(the_deck.cards, store.states_of(idx.id, ids), log, day,
+                                new, reviews)
         if session.current is None:
-            ids = [c.id for c in the_deck.cards]
-            upcoming = next_due(states, ids)
+            upcoming = plan.next_due
             # Nothing is due before `upcoming`, so this counts the cards due on that day.
-            count = due_on(states, ids, upcoming) if upcoming else 0
+            count = store.due_count(idx.key, idx.id, upcoming) if upcoming else 0
             screens.nothing_due(day, upcoming, count)
             return
-        run_review(session, the_deck, store, datetime.now, _inline_demo)
+
+        def outlook(when: date) -> tuple[int, date | None]:
+            return (store.due_count(idx.key, idx.id, when),
+                    store.day_plan(idx.key, idx.id, when, [], 0, 0).next_due)
+
+        run_review(session, the_deck, store, datetime.now, _inline_demo, outlook)
 
 
 def _inline_demo(card: Card) -> None:
@@ -277,28 +314,27 @@ def due(
     day_start: DayStartOpt = DEFAULT_DAY_START,
 ) -> None:
     """Show what today holds: re-drills, due reviews and new cards."""
-    from quizzer.session import build_queue, next_due, summarize_today
+    from quizzer.session import summarize_today
 
-    the_deck = _deck(deck)
     day = _today(day_start)
-    with _store(db) as store:
-        states = store.states(the_deck.id)
-        today = summarize_today(store.today_log(the_deck.id, day))
-    queue = build_queue(the_deck.cards, states, today, day, new, reviews)
-    redrill = sum(1 for i in queue if i.kind == "drill")
-    new_count = sum(1 for i in queue if i.kind == "schedule" and states.get(i.card.id) is None)
-    due_count = len(queue) - redrill - new_count
-    upcoming = next_due(states, [c.id for c in the_deck.cards])
+    with _store(db, deck) as store:
+        idx = _indexed(deck, store)
+        today = summarize_today(store.today_log(idx.id, day))
+        plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
+                              max(0, reviews - today.reviews_done), max(0, new - today.new_done))
+        redrill = len(store.index_present(idx.key, list(today.redrill)))
+    due_count, new_count, upcoming = len(plan.due), len(plan.new), plan.next_due
+    total = redrill + due_count + new_count
     if json_:
         _print_json({
-            "deck": the_deck.id, "today": day.isoformat(), "due": due_count, "new": new_count,
-            "redrill": redrill, "total": len(queue),
+            "deck": idx.id, "today": day.isoformat(), "due": due_count, "new": new_count,
+            "redrill": redrill, "total": total,
             "next_due": upcoming.isoformat() if upcoming else None,
         })
         return
     from quizzer.ui import screens
 
-    screens.due_table(the_deck, day, due_count, new_count, redrill, upcoming)
+    screens.due_table(idx.id, day, due_count, new_count, redrill, upcoming)
 
 
 def _card_json(card: Card, s: State) -> dict[str, Any]:
@@ -314,16 +350,30 @@ def _card_json(card: Card, s: State) -> dict[str, Any]:
 @user_errors
 def cards(deck: DeckOpt = None, db: DbOpt = None, json_: JsonOpt = False) -> None:
     """List every card of the deck with its schedule."""
-    from quizzer.scheduler import NEW
-    the_deck = _deck(deck)
-    with _store(db) as store:
-        states = store.states(the_deck.id)
-    if json_:
-        _print_json([_card_json(c, states.get(c.id, NEW)) for c in the_deck.cards])
-        return
+    with _store(db, deck) as store:
+        idx = _indexed(deck, store)
+        if json_:
+            # Straight from the index's columns: no card is loaded, no State built.
+            _print_json([_listing_json(row) for row in store.index_listing(idx.key, idx.id)])
+            return
+        the_deck = idx.load(store)
+        states = store.states_of(idx.id, [c.id for c in the_deck.cards])
     from quizzer.ui import screens
 
     screens.cards_table(the_deck, states)
+
+
+def _listing_json(row: tuple[Any, ...]) -> dict[str, Any]:
+    """As _card_json, from a row of Store.index_listing."""
+    from quizzer.scheduler import START_EASE
+
+    cid, number, question, section, demo, reps, interval, ease, due_, lapses = row
+    return {
+        "id": cid, "number": number, "question": question, "section": section,
+        "state": "new" if due_ is None else "review", "repetitions": reps or 0,
+        "interval": interval or 0, "ease": (START_EASE if ease is None else ease) / 100,
+        "due": due_, "lapses": lapses or 0, "demo": demo,
+    }
 
 
 @app.command()
@@ -337,11 +387,11 @@ def show(
     from quizzer.scheduler import NEW
     from quizzer.ui import screens
 
-    the_deck = _deck(deck)
-    found = the_deck.find(card)
-    with _store(db) as store:
-        state = store.states(the_deck.id).get(found.id, NEW)
-        history = store.history(the_deck.id, found.id)
+    with _store(db, deck) as store:
+        idx = _indexed(deck, store)
+        found = idx.find(store, card)
+        state = store.states_of(idx.id, [found.id]).get(found.id, NEW)
+        history = store.history(idx.id, found.id)
     screens.show_card(found, state, history)
 
 
@@ -356,8 +406,8 @@ def validate(
     """Check a deck: every problem is listed as file:line: field: what is wrong."""
     from quizzer.ui import screens
 
-    # No cache here: validation reads every file, as a user editing the deck expects.
-    screens.validated(_deck(deck_dir, cached=False))
+    # Not through the index: validation reads every file, as a user editing the deck expects.
+    screens.validated(_deck(deck_dir))
 
 
 @app.command()
@@ -391,11 +441,11 @@ def export(
 
     if order not in ORDERS:
         raise QuizzerError(f"--order {order!r}: use one of {', '.join(ORDERS)}")
-    decks = [_deck(deck)]
-    if include_extras:
-        decks.append(_deck(EXTRAS_DECK))
     day = _today(day_start)
-    with _store(db) as store:
+    with _store(db, deck, *([EXTRAS_DECK] if include_extras else [])) as store:
+        decks = [_indexed(deck, store).load(store)]
+        if include_extras:
+            decks.append(_indexed(EXTRAS_DECK, store).load(store))
         parts = [DeckData(d, store.states(d.id), store.history(d.id), extras=i > 0)
                  for i, d in enumerate(decks)]
     from quizzer.demos import run

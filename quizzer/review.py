@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from quizzer.cards import Card, Deck
 from quizzer.scheduler import GRADES, REDRILL_UNTIL
@@ -38,18 +38,27 @@ def run_review(
     store: Store,
     clock: Callable[[], datetime],
     run_demo: Callable[[Card], None],
+    outlook: Callable[[date], tuple[int, date | None]] | None = None,
 ) -> None:
-    """Drive `session` until the queue is empty, the user quits, or input ends."""
+    """Drive `session` until the queue is empty, the user quits, or input ends.
+
+    `outlook(day)` gives the cards due by `day` and the next due date over the whole deck,
+    for the summary; by default it is computed from the session's own cards and states.
+    """
     try:
         _loop(session, deck, store, clock, run_demo)
     except KeyboardInterrupt:
         screens.note("\nInterrupted; every grade given so far is saved.")
     ids = [c.id for c in deck.cards]
     tomorrow = session.day + timedelta(days=1)
+    if outlook is not None:
+        due_tomorrow, upcoming = outlook(tomorrow)
+    else:
+        due_tomorrow = due_on(session.states, ids, tomorrow)
+        upcoming = next_due(session.states, ids)
     screens.summary(
         session.reviewed(), session.grade_counts(), session.redrills(),
-        due_on(session.states, ids, tomorrow), next_due(session.states, ids),
-        session.remaining,
+        due_tomorrow, upcoming, session.remaining,
     )
 
 

@@ -10,11 +10,12 @@ Rule 3: methods say what the caller wants and return core types, never ORM rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -72,6 +73,37 @@ _MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX review_log_card ON review_log (deck, card_id, id)",
         "CREATE INDEX review_log_day ON review_log (deck, review_day, id)",
+    ],
+    # The deck index: a cache of the card files of each deck folder (see quizzer/index.py),
+    # so that `due` and `review` are queries, not a parse of every file.
+    _INDEX_DDL := [
+        """CREATE TABLE IF NOT EXISTS deck_folder (
+            dir TEXT PRIMARY KEY,
+            digest TEXT NOT NULL,
+            deck_sig TEXT NOT NULL,
+            deck_id TEXT,
+            meta TEXT,
+            problems TEXT NOT NULL,
+            racy TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS deck_index (
+            dir TEXT NOT NULL,
+            name TEXT NOT NULL,
+            sig TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            card_id TEXT,
+            number INTEGER,
+            section TEXT,
+            demo TEXT,
+            question TEXT,
+            card TEXT,
+            lines TEXT NOT NULL,
+            problems TEXT,
+            PRIMARY KEY (dir, name)
+        )""",
+        "CREATE INDEX IF NOT EXISTS deck_index_card ON deck_index (dir, card_id)",
+        "CREATE INDEX IF NOT EXISTS deck_index_number ON deck_index (dir, number)",
+        "CREATE INDEX IF NOT EXISTS card_state_due ON card_state (deck, due)",
     ],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -171,6 +203,15 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
+def database_exists(target: str | Path) -> bool:
+    """Whether a database file is already there (False for an in-memory URL)."""
+    try:
+        name = make_url(database_url(target)).database
+    except ArgumentError:
+        return False
+    return bool(name) and name != ":memory:" and Path(str(name)).exists()
+
+
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -195,6 +236,33 @@ def _make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _index_method(fn: Callable[Concatenate[Store, P], T]) -> Callable[Concatenate[Store, P], T]:
+    """Run an index query; a dropped index table is created again and the query retried
+    (the index is a cache, so deleting it must always be safe)."""
+
+    def wrapper(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(self, *args, **kwargs)
+        except OperationalError as exc:
+            if "no such table" not in str(exc.orig):
+                raise QuizzerError(
+                    f"{self.label}: database error ({exc.orig}); nothing was changed, try again"
+                ) from None
+        with self._engine.begin() as conn:
+            for ddl in _INDEX_DDL:
+                conn.exec_driver_sql(ddl)
+            # Without its files, no folder's record can be trusted.
+            conn.exec_driver_sql("DELETE FROM deck_folder")
+        return fn(self, *args, **kwargs)
+
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
 
 
 class Store:
@@ -358,3 +426,238 @@ class Store:
             return
         s.merge(_CardRow(deck=deck, card_id=card_id, **_state_columns("", state)))
 
+
+    # -- the deck index (a cache of the deck folder; see quizzer/index.py) -------------
+    # Plain SQL over indexed columns: these run on every command, on 100,000 cards.
+
+    @contextmanager
+    def _index(self) -> Iterator[Connection]:
+        with self._engine.begin() as conn:
+            yield conn
+
+    @_index_method
+    def index_head(self, folder: str) -> tuple[IndexHead | None, int]:
+        """What the index last recorded for a deck folder (None if never indexed), and how
+        many of its files the index holds."""
+        with self._index() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT digest, deck_sig, deck_id, meta, problems, racy FROM deck_folder "
+                "WHERE dir = ?", (folder,)).first()
+            count = conn.exec_driver_sql(
+                "SELECT count(*) FROM deck_index WHERE dir = ?", (folder,)).scalar()
+        return (IndexHead(*row) if row is not None else None), int(count or 0)
+
+    @_index_method
+    def index_signatures(self, folder: str) -> dict[str, tuple[str, str]]:
+        """File name -> (stat signature, content hash) of every indexed file of a folder."""
+        with self._index() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT name, sig, hash FROM deck_index WHERE dir = ?", (folder,))
+            return {name: (sig, digest) for name, sig, digest in rows}
+
+    @_index_method
+    def index_write(
+        self, folder: str, head: IndexHead, upserts: list[IndexRow], deleted: list[str]
+    ) -> None:
+        """Record the files re-read, drop the files gone, and the folder's new head, in one
+        transaction."""
+        with self._index() as conn:
+            if deleted:
+                conn.exec_driver_sql("DELETE FROM deck_index WHERE dir = ? AND name = ?",
+                                     [(folder, name) for name in deleted])
+            if upserts:
+                conn.exec_driver_sql(
+                    "INSERT OR REPLACE INTO deck_index (dir, name, sig, hash, card_id, number, "
+                    "section, demo, question, card, lines, problems) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(folder, *row) for row in upserts])
+            self._put_head(conn, folder, head)
+
+    @_index_method
+    def index_set_head(self, folder: str, head: IndexHead) -> None:
+        with self._index() as conn:
+            self._put_head(conn, folder, head)
+
+    @staticmethod
+    def _put_head(conn: Connection, folder: str, head: IndexHead) -> None:
+        conn.exec_driver_sql(
+            "INSERT OR REPLACE INTO deck_folder (dir, digest, deck_sig, deck_id, meta, "
+            "problems, racy) VALUES (?, ?, ?, ?, ?, ?, ?)", (folder, *head))
+
+    @_index_method
+    def index_forget(self, folder: str) -> None:
+        """Drop a folder's index, so the next command reads every file again."""
+        with self._index() as conn:
+            conn.exec_driver_sql("DELETE FROM deck_index WHERE dir = ?", (folder,))
+            conn.exec_driver_sql("DELETE FROM deck_folder WHERE dir = ?", (folder,))
+
+    @_index_method
+    def index_conflicts(
+        self, folder: str, sections: list[str] | None, demos: list[str] | None
+    ) -> list[tuple[str, str, str, str | None, str]]:
+        """Cross-file problems as (file, field, value, owner file or None, lines JSON):
+        an id or number used by an earlier file (in name order, as the loader checks),
+        a section not in deck.yaml, a demo not in the registry."""
+        out: list[tuple[str, str, str, str | None, str]] = []
+        with self._index() as conn:
+            for field in ("card_id", "number"):
+                rows = conn.exec_driver_sql(
+                    f"SELECT name, {field}, lines, (SELECT min(name) FROM deck_index j "
+                    f"WHERE j.dir = i.dir AND j.{field} = i.{field}) FROM deck_index i "
+                    f"WHERE dir = ? AND {field} IN (SELECT {field} FROM deck_index WHERE "
+                    f"dir = ? AND {field} IS NOT NULL GROUP BY {field} HAVING count(*) > 1)",
+                    (folder, folder))
+                out += [(name, "id" if field == "card_id" else field, str(value), owner,
+                         lines) for name, value, lines, owner in rows if name != owner]
+            for field, allowed in (("section", sections), ("demo", demos)):
+                if allowed is None:
+                    continue
+                rows = conn.exec_driver_sql(
+                    f"SELECT name, {field}, lines FROM deck_index WHERE dir = ? AND "
+                    f"{field} IS NOT NULL AND {field} NOT IN (SELECT value FROM json_each(?))",
+                    (folder, json.dumps(allowed)))
+                out += [(name, field, value, None, lines) for name, value, lines in rows]
+        return out
+
+    @_index_method
+    def index_file_problems(self, folder: str) -> list[tuple[str, str]]:
+        """(file name, problems JSON) of every indexed file that did not load."""
+        with self._index() as conn:
+            return [(n, p) for n, p in conn.exec_driver_sql(
+                "SELECT name, problems FROM deck_index WHERE dir = ? AND problems IS NOT NULL "
+                "ORDER BY name", (folder,))]
+
+    @_index_method
+    def index_present(self, folder: str, card_ids: list[str]) -> list[str]:
+        """The given card ids that are in the folder's index, in the order given."""
+        with self._index() as conn:
+            found = {c for (c,) in conn.exec_driver_sql(
+                "SELECT card_id FROM deck_index WHERE dir = ? AND card_id IN "
+                "(SELECT value FROM json_each(?))", (folder, json.dumps(card_ids)))}
+        return [c for c in card_ids if c in found]
+
+    @_index_method
+    def index_count(self, folder: str) -> int:
+        """How many indexed files of a folder hold a valid card."""
+        with self._index() as conn:
+            return int(conn.exec_driver_sql(
+                "SELECT count(*) FROM deck_index WHERE dir = ? AND card_id IS NOT NULL",
+                (folder,)).scalar() or 0)
+
+    @_index_method
+    def index_cards(self, folder: str, card_ids: list[str]) -> list[str]:
+        """The stored card JSON of the given card ids."""
+        with self._index() as conn:
+            return [c for (c,) in conn.exec_driver_sql(
+                "SELECT card FROM deck_index WHERE dir = ? AND card_id IN "
+                "(SELECT value FROM json_each(?)) ORDER BY number", (folder, json.dumps(card_ids)))]
+
+    @_index_method
+    def index_find(self, folder: str, ref: str) -> str | None:
+        """The stored card JSON of a card by id, or by number when `ref` is all digits."""
+        with self._index() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT card FROM deck_index WHERE dir = ? AND (card_id = ? OR number = ?) "
+                "ORDER BY card_id = ? DESC LIMIT 1",
+                (folder, ref, int(ref) if ref.isascii() and ref.isdigit() else None, ref)).first()
+        return row[0] if row else None
+
+    @_index_method
+    def index_all_cards(self, folder: str) -> list[str]:
+        """Every card's stored JSON, in number order."""
+        with self._index() as conn:
+            return [c for (c,) in conn.exec_driver_sql(
+                "SELECT card FROM deck_index WHERE dir = ? AND card IS NOT NULL "
+                "ORDER BY number", (folder,))]
+
+    @_index_method
+    def index_listing(self, folder: str, deck: str) -> list[tuple[Any, ...]]:
+        """Every card with its schedule, by number: (id, number, question, section, demo,
+        repetitions, interval, ease, due, lapses), the state columns NULL for new cards."""
+        with self._index() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT i.card_id, i.number, i.question, i.section, i.demo, s.repetitions, "
+                "s.interval, s.ease, s.due, s.lapses FROM deck_index i LEFT JOIN card_state s "
+                "ON s.deck = ? AND s.card_id = i.card_id WHERE i.dir = ? AND i.card_id IS NOT "
+                "NULL ORDER BY i.number", (deck, folder))]
+
+    @_index_method
+    def day_plan(
+        self, folder: str, deck: str, day: date, graded: list[str], due_limit: int,
+        new_limit: int,
+    ) -> DayPlan:
+        """What the day's queue is built from, without loading the deck: the cards due on
+        or before `day` (oldest first, then by number) and the new cards (by number), each
+        up to its limit and leaving out `graded`; the total due; the next due date."""
+        g = json.dumps(graded)
+        with self._index() as conn:
+            due_rows = conn.exec_driver_sql(
+                "SELECT i.card_id FROM card_state s JOIN deck_index i ON i.dir = ? AND "
+                "i.card_id = s.card_id WHERE s.deck = ? AND s.due IS NOT NULL AND s.due <= ? "
+                "AND s.card_id NOT IN (SELECT value FROM json_each(?)) "
+                "ORDER BY s.due, i.number LIMIT ?",
+                (folder, deck, day.isoformat(), g, due_limit)).all()
+            new_rows = conn.exec_driver_sql(
+                "SELECT i.card_id FROM deck_index i WHERE i.dir = ? AND i.card_id IS NOT NULL "
+                "AND i.card_id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS "
+                "(SELECT 1 FROM card_state s WHERE s.deck = ? AND s.card_id = i.card_id AND "
+                "s.due IS NOT NULL) ORDER BY i.number LIMIT ?",
+                (folder, g, deck, new_limit)).all()
+            upcoming = conn.exec_driver_sql(
+                "SELECT s.due FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL AND "
+                "EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND i.card_id = s.card_id) "
+                "ORDER BY s.due LIMIT 1", (deck, folder)).scalar()
+        return DayPlan([r[0] for r in due_rows], [r[0] for r in new_rows], _day(upcoming))
+
+    @_index_method
+    def due_count(self, folder: str, deck: str, day: date) -> int:
+        """How many of the folder's cards are due on or before `day`."""
+        with self._index() as conn:
+            return int(conn.exec_driver_sql(
+                "SELECT count(*) FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL AND "
+                "s.due <= ? AND EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND "
+                "i.card_id = s.card_id)", (deck, day.isoformat(), folder)).scalar() or 0)
+
+    @_index_method
+    def states_of(self, deck: str, card_ids: list[str]) -> dict[str, State]:
+        """The stored schedules of the given cards (new cards are absent)."""
+        with self._index() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT card_id, repetitions, interval, ease, due, lapses FROM card_state "
+                "WHERE deck = ? AND card_id IN (SELECT value FROM json_each(?))",
+                (deck, json.dumps(card_ids)))
+            return {cid: State(rep, ivl, ease, _day(due), lapses)
+                    for cid, rep, ivl, ease, due, lapses in rows}
+
+
+class IndexHead(NamedTuple):
+    """A deck folder's entry in the index: the digest of its last scan, deck.yaml's
+    signature, the deck id and metadata (JSON), its problems (JSON list) and its racy
+    files (JSON object: name -> content hash)."""
+
+    digest: str
+    deck_sig: str
+    deck_id: str | None
+    meta: str | None
+    problems: str
+    racy: str
+
+
+class IndexRow(NamedTuple):
+    name: str
+    sig: str
+    hash: str
+    card_id: str | None
+    number: int | None
+    section: str | None
+    demo: str | None
+    question: str | None
+    card: str | None
+    lines: str
+    problems: str | None
+
+
+class DayPlan(NamedTuple):
+    due: list[str]
+    new: list[str]
+    next_due: date | None

@@ -9,18 +9,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-from rich.markdown import Markdown
 from rich.markup import escape
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from quizzer.cards import Card, Deck
 from quizzer.scheduler import GRADE_MEANINGS, REDRILL_UNTIL, State
 from quizzer.session import Item, Review
 from quizzer.ui.console import out
+
+if TYPE_CHECKING:  # the card models (pydantic) are not needed to draw `due`
+    from quizzer.cards import Card, Deck
 
 
 def _days(n: int) -> str:
@@ -39,6 +41,8 @@ def card_header(item: Item, position: int, total: int, state: State) -> None:
 
 
 def reveal(card: Card) -> None:
+    from rich.markdown import Markdown  # only where an answer is shown: `due` skips it
+
     console = out()
     console.print(Panel(Markdown(card.answer), title="Reference answer", title_align="left",
                         border_style="green"))
@@ -108,9 +112,9 @@ def summary(
     console.print(table)
 
 
-def due_table(deck: Deck, day: date, due: int, new: int, redrill: int,
+def due_table(deck_id: str, day: date, due: int, new: int, redrill: int,
               next_due: date | None) -> None:
-    table = Table(title=f"{deck.id} · {day}", title_justify="left")
+    table = Table(title=f"{deck_id} · {day}", title_justify="left")
     table.add_column("re-drill", justify="right")
     table.add_column("due", justify="right")
     table.add_column("new", justify="right")

@@ -1,0 +1,201 @@
+"""The deck index: every change to a card file is seen by the next command, and the index
+is a cache that can be damaged or deleted without harm."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quizzer.cards import DeckError, load_deck
+from quizzer.demos import REGISTRY
+from quizzer.index import Plan, Scan, open_deck, plan, scan
+from quizzer.store import Store
+
+DECK = "id: mine\ntitle: My deck\nsections: [Basics, Advanced]\n"
+
+
+def card(cid: str, number: int, question: str = "What is it?") -> str:
+    return (f"id: {cid}\nnumber: {number}\nsection: Basics\nquestion: {question}\n"
+            f"answer: It is {cid}.\n")
+
+
+def make(root: Path, files: dict[str, str]) -> Path:
+    d = root / "deck"
+    d.mkdir()
+    (d / "deck.yaml").write_text(DECK)
+    for name, text in files.items():
+        (d / name).write_text(text)
+    return d
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "q.db") as s:
+        yield s
+
+
+def ids(deck: Path, store: Store) -> dict[int, str]:
+    """Number -> (id, question) as the index gives them, after a sync."""
+    return {c.number: f"{c.id}:{c.question}"
+            for c in open_deck(deck, store, REGISTRY).load(store).cards}
+
+
+def from_files(deck: Path) -> dict[int, str]:
+    return {c.number: f"{c.id}:{c.question}" for c in load_deck(deck, REGISTRY).cards}
+
+
+def test_edit_add_delete_rename_are_seen(tmp_path: Path, store: Store) -> None:
+    deck = make(tmp_path, {"a.yaml": card("a", 1), "b.yaml": card("b", 2)})
+    assert ids(deck, store) == {1: "a:What is it?", 2: "b:What is it?"}
+    (deck / "a.yaml").write_text(card("a", 1, "What is a, really?"))  # edited
+    (deck / "c.yml").write_text(card("c", 3))  # added
+    (deck / "b.yaml").unlink()  # deleted
+    assert ids(deck, store) == from_files(deck) == {1: "a:What is a, really?", 3: "c:What is it?"}
+    (deck / "c.yml").rename(deck / "z.yaml")  # renamed
+    assert ids(deck, store) == from_files(deck) == {1: "a:What is a, really?", 3: "c:What is it?"}
+    (deck / "z.yaml").rename(deck / ".hidden.yaml")  # hidden files are not cards
+    assert ids(deck, store) == from_files(deck) == {1: "a:What is a, really?"}
+
+
+def test_same_size_edit_with_the_old_mtime_is_seen(tmp_path: Path, store: Store) -> None:
+    deck = make(tmp_path, {"a.yaml": card("a", 1, "What is one?")})
+    path = deck / "a.yaml"
+    old = path.stat()
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # an old file
+    before = path.stat()
+    assert ids(deck, store) == {1: "a:What is one?"}
+    path.write_text(card("a", 1, "What is two?"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same mtime
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert ids(deck, store) == {1: "a:What is two?"}
+
+
+def test_a_file_indexed_right_after_a_write_is_checked_by_content(
+    tmp_path: Path, store: Store
+) -> None:
+    """A write in the same timestamp tick as the indexing could keep every stat field; such
+    "racy" files are remembered with their hash and compared by content next time."""
+    deck = make(tmp_path, {"a.yaml": card("a", 1, "What is one?")})
+    idx = open_deck(deck, store, REGISTRY)
+    head, _ = store.index_head(idx.key)
+    assert head is not None and set(json.loads(head.racy)) == {"a.yaml"}
+    # Pretend the indexed content differs from the file's (what a same-tick write leaves):
+    # the next command must read the file again, although no stat field changed.
+    store.index_set_head(idx.key, head._replace(racy=json.dumps({"a.yaml": "0" * 32})))
+    con = sqlite3.connect(tmp_path / "q.db")
+    con.execute("UPDATE deck_index SET hash = ?, card = replace(card, 'What is one?', "
+                "'What is old?')", ("0" * 32,))
+    con.commit()
+    con.close()
+    assert ids(deck, store) == {1: "a:What is one?"}
+
+
+def test_plan_is_a_pure_decision() -> None:
+    import array
+
+    current = Scan(["a.yaml", "b.yaml", "c.yaml"],
+                   array.array("q", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), "", "", 0)
+    indexed = {"a.yaml": ("1:2:3:4", "h"), "b.yaml": ("5:6:7:99", "h"),
+               "c.yaml": ("9:10:11:12", "h"), "gone.yaml": ("1:1:1:1", "h")}
+    assert plan(current, indexed, {"c.yaml": "h"}) == Plan(parse=[1], verify=[2],
+                                                           deleted=["gone.yaml"])
+    assert plan(current, {}, {}) == Plan(parse=[0, 1, 2])
+
+
+def test_a_card_id_moving_between_files_keeps_one_card(tmp_path: Path, store: Store) -> None:
+    deck = make(tmp_path, {"a.yaml": card("alpha", 1), "b.yaml": card("beta", 2)})
+    ids(deck, store)
+    (deck / "a.yaml").unlink()
+    (deck / "moved.yaml").write_text(card("alpha", 1))
+    assert ids(deck, store) == from_files(deck)
+    # Two files swap their ids: no duplicate is reported.
+    (deck / "moved.yaml").write_text(card("beta", 1))
+    (deck / "b.yaml").write_text(card("alpha", 2))
+    assert ids(deck, store) == from_files(deck) == {1: "beta:What is it?", 2: "alpha:What is it?"}
+
+
+def test_problems_match_the_loader_and_go_away_when_fixed(
+    tmp_path: Path, store: Store
+) -> None:
+    deck = make(tmp_path, {
+        "a.yaml": card("a", 1), "b.yaml": card("a", 1),  # duplicate id and number
+        "c.yaml": card("c", 3).replace("Basics", "Nowhere"),
+        "d.yaml": card("d", 4) + "demo: no-such-demo\n",
+        "e.yaml": "id: e\nnumber: [\n",
+    })
+    with pytest.raises(DeckError) as loaded:
+        load_deck(deck, REGISTRY)
+    with pytest.raises(DeckError) as indexed:
+        open_deck(deck, store, REGISTRY)
+    assert indexed.value.lines == loaded.value.lines and len(loaded.value.lines) == 5
+    with pytest.raises(DeckError) as again:  # unchanged: reported from the index
+        open_deck(deck, store, REGISTRY)
+    assert again.value.lines == loaded.value.lines
+    (deck / "b.yaml").write_text(card("b", 2))
+    for name in ("c.yaml", "d.yaml", "e.yaml"):
+        (deck / name).unlink()
+    assert ids(deck, store) == from_files(deck)
+
+
+def test_deck_yaml_changes_are_seen(tmp_path: Path, store: Store) -> None:
+    deck = make(tmp_path, {"a.yaml": card("a", 1).replace("Basics", "Advanced")})
+    assert open_deck(deck, store, REGISTRY).id == "mine"
+    (deck / "deck.yaml").write_text("id: mine\ntitle: My deck\nsections: [Basics]\n")
+    with pytest.raises(DeckError, match="'Advanced' is not one of the sections"):
+        open_deck(deck, store, REGISTRY)
+    (deck / "deck.yaml").write_text("id: yours\ntitle: My deck\nsections: [Advanced]\n")
+    assert open_deck(deck, store, REGISTRY).id == "yours"
+
+
+@pytest.mark.parametrize("damage", [
+    "DROP TABLE deck_index",
+    "DROP TABLE deck_folder",
+    "DELETE FROM deck_index",
+    "UPDATE deck_index SET card = '{not json', lines = 'nor this'",
+    "UPDATE deck_index SET card = '{\"id\": 5}'",
+    "UPDATE deck_folder SET racy = '[1]', problems = '{', meta = 'x'",
+    "UPDATE deck_folder SET problems = '[[1]]'",
+    "UPDATE deck_index SET sig = 'x', hash = 'y'",
+])
+def test_a_damaged_or_deleted_index_is_rebuilt(tmp_path: Path, store: Store, damage: str) -> None:
+    deck = make(tmp_path, {"a.yaml": card("a", 1), "b.yaml": card("b", 2)})
+    expected = ids(deck, store)
+    con = sqlite3.connect(tmp_path / "q.db")
+    con.execute(damage)
+    con.commit()
+    con.close()
+    assert ids(deck, store) == expected
+    idx = open_deck(deck, store, REGISTRY)
+    assert idx.find(store, "2").id == "b" and idx.find(store, "a").number == 1
+
+
+def test_the_scan_follows_the_loaders_choice_of_files(tmp_path: Path) -> None:
+    deck = make(tmp_path, {"a.yaml": card("a", 1), "b.yml": card("b", 2), "notes.txt": "x"})
+    (deck / "sub.yaml").mkdir()
+    (deck / "dangling.yaml").symlink_to(tmp_path / "missing")
+    (deck / "link.yaml").symlink_to(deck / "a.yaml")
+    assert sorted(scan(deck, None).names) == ["a.yaml", "b.yml", "link.yaml"]
+
+
+def test_due_on_an_unchanged_deck_imports_no_parser(tmp_path: Path) -> None:
+    """`due` on a deck already indexed is a scan and a few queries: no YAML parser, card
+    model or Markdown renderer is imported. (typer itself imports pydantic.)"""
+    env = dict(os.environ, QUIZZER_DB=str(tmp_path / "q.db"), QUIZZER_TODAY="2026-12-01")
+    code = ("import sys\nfrom quizzer.cli import main\nsys.argv = ['quizzer', 'due']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('yaml', 'quizzer.cards', 'rich.markdown') "
+            "if m in sys.modules), file=sys.stderr)")
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True)
+    assert "'yaml'" in first.stderr  # the first run reads the deck
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, check=True)
+    assert second.stderr.strip() == "[]" and "ch11" in second.stdout
