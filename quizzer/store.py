@@ -101,9 +101,9 @@ _MIGRATIONS: list[list[str]] = [
             problems TEXT,
             PRIMARY KEY (dir, name)
         )""",
-        "CREATE INDEX IF NOT EXISTS deck_index_card ON deck_index (dir, card_id)",
-        "CREATE INDEX IF NOT EXISTS deck_index_number ON deck_index (dir, number)",
-        "CREATE INDEX IF NOT EXISTS card_state_due ON card_state (deck, due)",
+        "CREATE INDEX IF NOT EXISTS deck_index_card ON deck_index (dir, card_id, number)",
+        "CREATE INDEX IF NOT EXISTS deck_index_number ON deck_index (dir, number, card_id)",
+        "CREATE INDEX IF NOT EXISTS card_state_due ON card_state (deck, due, card_id)",
     ],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)

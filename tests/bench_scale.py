@@ -68,9 +68,11 @@ def card_text(n: int) -> str:
     return CARD.format(n=n, section=SECTIONS[lecture - 1], lecture=lecture, topic=n % 97)
 
 
-def simulate(n: int, rows: int, rng: random.Random, today: date) -> Schedule:
+def simulate(n: int, rows: int, today: date) -> Schedule:
     """`rows` log rows for card n, each review on its due day, shifted so that the final
-    due date is today (10%) or later within a year; the schedule is shift-invariant."""
+    due date is today (10%) or later within a year; the schedule is shift-invariant.
+    Seeded by n, so the Anki twin gets the same history without keeping it in memory."""
+    rng = random.Random(n)
     cid = f"card-{n:06d}"
     raw: list[tuple[str, int, date, State, State]] = []
     state, day = NEW, date(2000, 1, 1)
@@ -84,10 +86,11 @@ def simulate(n: int, rows: int, rng: random.Random, today: date) -> Schedule:
         assert state.due is not None
         day = state.due
     assert state.due is not None
-    if rng.random() < 0.1:
+    # The last review falls before today, so today's log starts empty.
+    if rng.random() < 0.1 or state.interval == 1:
         target = today - timedelta(days=rng.randrange(0, 30))
     else:
-        target = today + timedelta(days=rng.randint(1, max(1, min(365, state.interval))))
+        target = today + timedelta(days=rng.randint(1, min(365, state.interval - 1)))
     shift = target - state.due
 
     def moved(s: State) -> State:
@@ -103,39 +106,44 @@ def simulate(n: int, rows: int, rng: random.Random, today: date) -> Schedule:
                     events, moved(state))
 
 
-def build(root: Path, cards: int, rows: int, today: date = TODAY) -> list[Schedule]:
-    """Write root/deck and root/quizzer.db; return the schedules (for the Anki twin)."""
+def schedules(cards: int, rows: int, today: date) -> Iterator[Schedule]:
+    return (simulate(n, rows, today) for n in range(1, cards + 1))
+
+
+def build(root: Path, cards: int, rows: int, today: date = TODAY) -> None:
+    """Write root/deck and root/quizzer.db."""
     deck = root / "deck"
     deck.mkdir(parents=True)
     (deck / "deck.yaml").write_text(
         "id: bench\ntitle: Benchmark deck\nsections:\n"
         + "".join(f"  - {s}\n" for s in SECTIONS))
-    rng = random.Random(8)
-    schedules = []
     for n in range(1, cards + 1):
         (deck / f"c{n:06d}.yaml").write_text(card_text(n))
-        schedules.append(simulate(n, rows, rng, today))
 
     def events() -> Iterator[tuple[Event, datetime]]:
-        for s in schedules:
+        for s in schedules(cards, rows, today):
             yield from s.events
 
     with Store.open(root / "quizzer.db") as store:
         store.import_history("bench", events())
-    return schedules
 
 
 # -- measuring -------------------------------------------------------------------------
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KB) of one whole process."""
+    """Wall seconds and peak RSS (KB) of one whole process. The RSS is measured by
+    /usr/bin/time where there is one: a child's ru_maxrss from wait4 starts at its
+    parent's (this script's) size at fork."""
+    tool = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([*tool, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=env)
     elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return elapsed, usage.ru_maxrss
+    err = proc.stderr.decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd} failed: {err}")
+    last = err.strip().splitlines()[-1] if tool and err.strip() else ""
+    return elapsed, int(last) if last.isdigit() else 0
 
 
 def first_output(cmd: list[str], env: dict[str, str], marker: bytes) -> float:
@@ -180,6 +188,8 @@ def quizzer_measures(root: Path, cards: int, runs: int) -> dict[str, float]:
                XDG_CACHE_HOME=str(root / "cache"))
     q = [sys.executable, "-m", "quizzer"]
     out: dict[str, float] = {}
+    out["floor: python -c 'import sqlalchemy, typer' (s)"] = median(
+        lambda: timed([sys.executable, "-c", "import sqlalchemy, typer"], env)[0], runs)
     start = time.perf_counter()
     timed([*q, "due"], env)
     out["first run (cold, s)"] = time.perf_counter() - start
@@ -267,7 +277,7 @@ def anki_available() -> bool:
     return True
 
 
-def build_anki(path: Path, schedules: list[Schedule], today: date) -> None:
+def build_anki(path: Path, cards: int, rows: int, today: date) -> None:
     """The same notes, schedules and log as an Anki collection, through Anki's own API for
     notes and its database for the bulk schedule and revlog rows (as an importer does)."""
     from anki.collection import Collection
@@ -280,7 +290,7 @@ def build_anki(path: Path, schedules: list[Schedule], today: date) -> None:
     notes = []
     from anki.collection import AddNoteRequest
 
-    for s in schedules:
+    for s in schedules(cards, rows, today):
         note = col.new_note(model)
         note["Front"], note["Back"] = s.question, s.answer
         notes.append(AddNoteRequest(note=note, deck_id=deck_id))
@@ -289,10 +299,12 @@ def build_anki(path: Path, schedules: list[Schedule], today: date) -> None:
     # Anki counts review days from the collection's creation; shift it so the build's
     # review day is "today" on this machine.
     offset = (date.today() - today).days
-    cids = col.db.list("select id from cards order by id")
+    db = col.db
+    assert db is not None
+    cids = db.list("select id from cards order by id")
     card_rows, rev_rows = [], []
     rev_id = 1_500_000_000_000
-    for cid, s in zip(cids, schedules, strict=True):
+    for cid, s in zip(cids, schedules(cards, rows, today), strict=True):
         st = s.state
         assert st.due is not None
         due = (st.due - crt_day).days + offset
@@ -302,9 +314,9 @@ def build_anki(path: Path, schedules: list[Schedule], today: date) -> None:
             rev_rows.append((rev_id, cid, -1, ev.grade if ev.grade else 1, ev.after.interval,
                              ev.before.interval, ev.after.ease * 10, 20000,
                              1 if ev.kind == "schedule" else 3))
-    col.db.executemany("update cards set type=?, queue=?, due=?, ivl=?, factor=?, reps=?, "
+    db.executemany("update cards set type=?, queue=?, due=?, ivl=?, factor=?, reps=?, "
                        "lapses=? where id=?", card_rows)
-    col.db.executemany("insert into revlog values (?,?,?,?,?,?,?,?,?)", rev_rows)
+    db.executemany("insert into revlog values (?,?,?,?,?,?,?,?,?)", rev_rows)
     col.close()
 
 
@@ -324,11 +336,11 @@ def anki_grade_ms(path: Path, grades: int) -> float:
     return statistics.median(times) * 1000
 
 
-def anki_measures(root: Path, schedules: list[Schedule], runs: int) -> dict[str, float]:
+def anki_measures(root: Path, cards: int, rows: int, runs: int) -> dict[str, float]:
     path = root / "anki" / "collection.anki2"
     path.parent.mkdir()
     start = time.perf_counter()
-    build_anki(path, schedules, TODAY)
+    build_anki(path, cards, rows, TODAY)
     print(f"  anki collection built in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     py = sys.executable
     env = dict(os.environ)
@@ -383,11 +395,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="quizzer-bench-") as tmp:
         root = Path(tmp)
         start = time.perf_counter()
-        schedules = build(root, args.cards, args.reviews_per_card)
+        build(root, args.cards, args.reviews_per_card)
         print(f"  built {args.cards} cards, {args.cards * args.reviews_per_card} log rows in "
               f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
         ours = quizzer_measures(root, args.cards, args.runs)
-        theirs = (anki_measures(root, schedules, args.runs)
+        theirs = (anki_measures(root, args.cards, args.reviews_per_card, args.runs)
                   if anki_available() and not args.no_anki else {})
     print(f"{args.cards:,} cards, {args.cards * args.reviews_per_card:,} log rows, "
           f"median of {args.runs} whole-process runs (python {sys.version.split()[0]}, "
