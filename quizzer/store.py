@@ -27,7 +27,6 @@ from sqlalchemy import (
     delete,
     event,
     insert,
-    select,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
@@ -165,32 +164,24 @@ def _state_columns(prefix: str, s: State) -> dict[str, Any]:
     }
 
 
-def _state_from(row: Any, prefix: str = "") -> State:
-    return State(
-        repetitions=getattr(row, f"{prefix}repetitions"),
-        interval=getattr(row, f"{prefix}interval"),
-        ease=getattr(row, f"{prefix}ease"),
-        due=_day(getattr(row, f"{prefix}due")),
-        lapses=getattr(row, f"{prefix}lapses"),
-    )
+def _kind(kind: str) -> Kind:
+    return "drill" if kind == "drill" else "schedule"
 
 
-def _kind(row: _ReviewRow) -> Kind:
-    return "drill" if row.kind == "drill" else "schedule"
+_REVIEW_COLUMNS = (
+    "id, card_id, reviewed_at, review_day, grade, kind, before_repetitions, before_interval, "
+    "before_ease, before_due, before_lapses, after_repetitions, after_interval, after_ease, "
+    "after_due, after_lapses, answer, seconds"
+)
 
 
-def _review_from(row: _ReviewRow) -> Review:
+def _review_from_tuple(row: Any) -> Review:
+    (rid, cid, at, day, grade, kind, b_rep, b_ivl, b_ease, b_due, b_lapses,
+     a_rep, a_ivl, a_ease, a_due, a_lapses, answer, seconds) = row
     return Review(
-        id=row.id,
-        card_id=row.card_id,
-        reviewed_at=datetime.fromisoformat(row.reviewed_at),
-        day=date.fromisoformat(row.review_day),
-        grade=row.grade,
-        kind=_kind(row),
-        before=_state_from(row, "before_"),
-        after=_state_from(row, "after_"),
-        answer=row.answer,
-        seconds=row.seconds,
+        rid, cid, datetime.fromisoformat(at), date.fromisoformat(day), grade, _kind(kind),
+        State(b_rep, b_ivl, b_ease, _day(b_due), b_lapses),
+        State(a_rep, a_ivl, a_ease, _day(a_due), a_lapses), answer, seconds,
     )
 
 
@@ -330,37 +321,37 @@ class Store:
 
     # -- reads -----------------------------------------------------------------
 
+    # Reads go through plain SQL, not ORM objects: `cards`, `export` and `show` read
+    # every state or the whole log of a deck, 100,000s of rows at scale.
+
     def states(self, deck: str) -> dict[str, State]:
         """Every stored schedule of the deck, including cards no longer in it."""
         with self._session() as s:
-            rows = s.scalars(select(_CardRow).where(_CardRow.deck == deck))
-            return {row.card_id: _state_from(row) for row in rows}
+            rows = s.connection().exec_driver_sql(
+                "SELECT card_id, repetitions, interval, ease, due, lapses FROM card_state "
+                "WHERE deck = ?", (deck,))
+            return {cid: State(rep, ivl, ease, _day(due), lapses)
+                    for cid, rep, ivl, ease, due, lapses in rows}
 
     def today_log(self, deck: str, day: date) -> list[LogEntry]:
         """The review day's log rows in the order they were given."""
         with self._session() as s:
-            rows = s.scalars(
-                select(_ReviewRow)
-                .where(_ReviewRow.deck == deck, _ReviewRow.review_day == day.isoformat())
-                .order_by(_ReviewRow.id)
-            )
-            return [
-                LogEntry(
-                    row.card_id,
-                    row.grade,
-                    _kind(row),
-                    row.before_due is None,
-                )
-                for row in rows
-            ]
+            rows = s.connection().exec_driver_sql(
+                "SELECT card_id, grade, kind, before_due IS NULL FROM review_log "
+                "WHERE deck = ? AND review_day = ? ORDER BY id", (deck, day.isoformat()))
+            return [LogEntry(cid, grade, _kind(kind), bool(new))
+                    for cid, grade, kind, new in rows]
 
     def history(self, deck: str, card_id: str | None = None) -> list[Review]:
         """Review-log rows, oldest first: one card's, or the whole deck's."""
-        query = select(_ReviewRow).where(_ReviewRow.deck == deck)
+        query = f"SELECT {_REVIEW_COLUMNS} FROM review_log WHERE deck = ?"
+        params: tuple[str, ...] = (deck,)
         if card_id is not None:
-            query = query.where(_ReviewRow.card_id == card_id)
+            query += " AND card_id = ?"
+            params += (card_id,)
         with self._session() as s:
-            return [_review_from(row) for row in s.scalars(query.order_by(_ReviewRow.id))]
+            rows = s.connection().exec_driver_sql(query + " ORDER BY id", params)
+            return [_review_from_tuple(row) for row in rows]
 
     # -- writes ----------------------------------------------------------------
 
