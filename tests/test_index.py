@@ -199,3 +199,50 @@ def test_due_on_an_unchanged_deck_imports_no_parser(tmp_path: Path) -> None:
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True, check=True)
     assert second.stderr.strip() == "[]" and "ch11" in second.stdout
+
+
+@pytest.mark.parametrize(("new", "reviews"), [(20, 200), (5, 3), (0, 0), (1, 100)])
+def test_the_days_queries_give_the_queue_of_the_whole_deck(
+    tmp_path: Path, store: Store, new: int, reviews: int
+) -> None:
+    """day_plan's SQL must pick exactly what build_queue picks from every card and state."""
+    import random
+    from datetime import date, datetime, timedelta
+
+    from quizzer.model import Event
+    from quizzer.scheduler import NEW, review
+    from quizzer.session import build_queue, next_due, summarize_today
+
+    rng = random.Random(7)
+    numbers = list(range(1, 61))
+    rng.shuffle(numbers)  # file names and numbers in different orders
+    deck = make(tmp_path, {f"f{i:02d}.yaml": card(f"c{n}", n) for i, n in enumerate(numbers)})
+    day = date(2026, 12, 1)
+    events = []
+    for n in range(1, 71):  # cards 61-70 were removed from the deck but keep their history
+        if rng.random() < 0.3:
+            continue  # a new card
+        first = day - timedelta(days=rng.randrange(1, 40))
+        state = review(NEW, 4, first)
+        events.append((Event(f"c{n}", "schedule", 4, first, NEW, state),
+                       datetime(2026, 1, 1)))
+        if rng.random() < 0.25:  # graded today: some of them left for a re-drill
+            grade = rng.choice([1, 2, 3, 4, 5])
+            after = review(state, grade, day)
+            events.append((Event(f"c{n}", "schedule", grade, day, state, after),
+                           datetime(2026, 12, 1, 9)))
+    store.import_history("mine", events)
+    idx = open_deck(deck, store, REGISTRY)
+    log = store.today_log("mine", day)
+    today = summarize_today(log)
+    plan = store.day_plan(idx.key, "mine", day, sorted(today.graded),
+                          max(0, reviews - today.reviews_done), max(0, new - today.new_done))
+    ours = [*store.index_present(idx.key, list(today.redrill)), *plan.due, *plan.new]
+
+    cards = load_deck(deck, REGISTRY).cards
+    states = store.states("mine")
+    queue = build_queue(cards, states, today, day, new, reviews)
+    assert ours == [item.card.id for item in queue]
+    assert plan.next_due == next_due(states, [c.id for c in cards])
+    assert store.due_count(idx.key, "mine", day) == sum(
+        1 for c in cards if (s := states.get(c.id)) and s.due and s.due <= day)
