@@ -55,13 +55,6 @@ def default_db_path() -> Path:
     return user_data_path("quizzer", appauthor=False) / "quizzer.db"
 
 
-def cache_dir() -> Path:
-    """Where parsed decks are cached; deleting it is always safe."""
-    from platformdirs import user_cache_path
-
-    return user_cache_path("quizzer", appauthor=False)
-
-
 def today(day_start_hour: int = DEFAULT_DAY_START, now: datetime | None = None) -> date:
     """The review day: QUIZZER_TODAY if set, else the local time shifted by the day start."""
     override = os.environ.get("QUIZZER_TODAY", "").strip()

@@ -103,6 +103,13 @@ _MIGRATIONS: list[list[str]] = [
         "CREATE INDEX IF NOT EXISTS deck_index_card ON deck_index (dir, card_id, number)",
         "CREATE INDEX IF NOT EXISTS deck_index_number ON deck_index (dir, number, card_id)",
         "CREATE INDEX IF NOT EXISTS card_state_due ON card_state (deck, due, card_id)",
+        # Covering indexes, so that a sync after an edit reads small index pages, not
+        # every row with its stored card.
+        "CREATE INDEX IF NOT EXISTS deck_index_sig ON deck_index (dir, name, sig, hash)",
+        "CREATE INDEX IF NOT EXISTS deck_index_section ON deck_index (dir, section)",
+        "CREATE INDEX IF NOT EXISTS deck_index_demo ON deck_index (dir, demo)",
+        "CREATE INDEX IF NOT EXISTS deck_index_problems ON deck_index (dir, name) "
+        "WHERE problems IS NOT NULL",
     ],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
