@@ -241,7 +241,7 @@ def _settle(store: Store, key: str, current: Scan, head: IndexHead) -> IndexHead
     keep = _young(current, racy)
     if keep != racy:
         head = head._replace(racy=json.dumps(keep))
-        store.index_set_head(key, head)
+        store.index_set_head(key, head, expect=head.digest)
     return head
 
 
@@ -308,14 +308,17 @@ def _sync(
         sections = list(meta.sections) if meta is not None else None
     deck_id = json.loads(meta_json)["id"] if meta_json else None
     # Record the files first, then derive the cross-file problems from the whole index.
-    pending = IndexHead("", current.deck_sig, deck_id, meta_json, "[]", json.dumps(racy))
+    # The pending head carries a token: if another command syncs the folder meanwhile,
+    # only the last writer of files records its digest, and the next command re-checks.
+    token = f"pending:{os.getpid()}:{time.time_ns()}"
+    pending = IndexHead(token, current.deck_sig, deck_id, meta_json, "[]", json.dumps(racy))
     store.index_write(key, pending, rows, todo.deleted)
     found = [_stored(deck_dir, p) for p in problems_meta]
     found += _deck_problems(deck_dir, store, key, sections, demos)
     if not found and store.index_count(key) == 0:
         found.append(["", None, None, "the deck has no card files"])
     done_head = pending._replace(digest=current.digest, problems=json.dumps(found))
-    store.index_set_head(key, done_head)
+    store.index_set_head(key, done_head, expect=token)
     return done_head
 
 

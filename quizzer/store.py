@@ -472,9 +472,18 @@ class Store:
             self._put_head(conn, folder, head)
 
     @_index_method
-    def index_set_head(self, folder: str, head: IndexHead) -> None:
+    def index_set_head(self, folder: str, head: IndexHead, expect: str | None = None) -> bool:
+        """Write a folder's head; with `expect`, only if the stored digest is still that
+        (so a sync that another command overtook leaves the newer record alone)."""
         with self._index() as conn:
-            self._put_head(conn, folder, head)
+            if expect is None:
+                self._put_head(conn, folder, head)
+                return True
+            done = conn.exec_driver_sql(
+                "UPDATE deck_folder SET digest = ?, deck_sig = ?, deck_id = ?, meta = ?, "
+                "problems = ?, racy = ? WHERE dir = ? AND digest = ?",
+                (*head, folder, expect))
+            return bool(done.rowcount)
 
     @staticmethod
     def _put_head(conn: Connection, folder: str, head: IndexHead) -> None:

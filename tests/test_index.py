@@ -246,3 +246,18 @@ def test_the_days_queries_give_the_queue_of_the_whole_deck(
     assert plan.next_due == next_due(states, [c.id for c in cards])
     assert store.due_count(idx.key, "mine", day) == sum(
         1 for c in cards if (s := states.get(c.id)) and s.due and s.due <= day)
+
+
+def test_an_overtaken_sync_does_not_record_its_digest(tmp_path: Path, store: Store) -> None:
+    """Two commands syncing at once: the one whose pending record was replaced must not
+    mark the folder fresh, or rows written by the other could pass for its scan."""
+    deck = make(tmp_path, {"a.yaml": card("a", 1)})
+    idx = open_deck(deck, store, REGISTRY)
+    head, _ = store.index_head(idx.key)
+    assert head is not None
+    other = head._replace(digest="pending:other")
+    store.index_set_head(idx.key, other)
+    assert not store.index_set_head(idx.key, head, expect="pending:mine")
+    assert store.index_head(idx.key)[0] == other
+    assert ids(deck, store) == {1: "a:What is it?"}  # and the next command syncs again
+    assert store.index_head(idx.key)[0] == head
