@@ -295,7 +295,7 @@ def _sync(
             ))
             racy[name] = digest
             if done % 1000 == 0:
-                report(done, len(changed), "reading the deck")
+                report(done, len(changed), "card files")
     racy = _young(current, racy)
 
     problems_meta: list[Problem] = []

@@ -74,20 +74,25 @@ def simulate(n: int, rows: int, today: date) -> Schedule:
     Seeded by n, so the Anki twin gets the same history without keeping it in memory."""
     rng = random.Random(n)
     cid = f"card-{n:06d}"
-    raw: list[tuple[str, int, date, State, State]] = []
-    state, day = NEW, date(2000, 1, 1)
-    while len(raw) < rows:
-        grade = rng.choices((5, 4, 3, 2), weights=(3, 5, 2, 1))[0]
-        after = review(state, grade, day)
-        raw.append(("schedule", grade, day, state, after))
-        if grade < REDRILL_UNTIL and len(raw) < rows:
-            raw.append(("drill", 4, day, after, after))
-        state = after
-        assert state.due is not None
-        day = state.due
+    due_today = rng.random() < 0.1
+    while True:
+        raw: list[tuple[str, int, date, State, State]] = []
+        state, day = NEW, date(2000, 1, 1)
+        while len(raw) < rows:
+            grade = rng.choices((5, 4, 3, 2), weights=(3, 5, 2, 1))[0]
+            after = review(state, grade, day)
+            raw.append(("schedule", grade, day, state, after))
+            if grade < REDRILL_UNTIL and len(raw) < rows:
+                raw.append(("drill", 4, day, after, after))
+            state = after
+            assert state.due is not None
+            day = state.due
+        # A card not due today needs an interval above 1 to have its last review before
+        # today (so that today's log starts empty); draw again until it has one.
+        if due_today or state.interval > 1:
+            break
     assert state.due is not None
-    # The last review falls before today, so today's log starts empty.
-    if rng.random() < 0.1 or state.interval == 1:
+    if due_today:
         target = today - timedelta(days=rng.randrange(0, 30))
     else:
         target = today + timedelta(days=rng.randint(1, min(365, state.interval - 1)))
