@@ -261,3 +261,20 @@ def test_an_overtaken_sync_does_not_record_its_digest(tmp_path: Path, store: Sto
     assert store.index_head(idx.key)[0] == other
     assert ids(deck, store) == {1: "a:What is it?"}  # and the next command syncs again
     assert store.index_head(idx.key)[0] == head
+
+
+def test_the_benchmark_builder_writes_a_consistent_collection(tmp_path: Path) -> None:
+    """bench_scale's data must be what the store would hold: each state is the after-state
+    of the card's last scheduling row, the deck validates, and today's log is empty."""
+    from tests.bench_scale import TODAY, build
+
+    build(tmp_path, 60, 10)
+    assert len(load_deck(tmp_path / "deck", REGISTRY).cards) == 60
+    with Store.open(tmp_path / "quizzer.db") as s:
+        states = s.states("bench")
+        history = s.history("bench")
+        assert s.today_log("bench", TODAY) == []
+    assert len(history) == 600
+    last = {r.card_id: r.after for r in history if r.kind == "schedule"}
+    assert states == last
+    assert all(r.after.due and r.after.due > r.day for r in history if r.kind == "schedule")
