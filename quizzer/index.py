@@ -5,7 +5,8 @@ deck_index) is a cache: deleting it, or any row of it, only costs a re-read.
 Rule 2: every command stats every card file, in one os.scandir pass. A file is read again
 when its size, mtime, ctime or inode differ from the index, or when it was changed less
 than RACY_NS before it was indexed (a later write in the same timestamp tick could keep
-all four): then its content hash decides, as git does for "racily clean" files.
+all four): then its content hash decides, as git does for "racily clean" files. Digests
+of the whole folder, then of buckets of files, narrow the comparison to what changed.
 Rule 3: `plan` (which files to read) is pure; SQL stays in the store; pydantic and YAML
 are imported only when a file has to be parsed, so an unchanged deck costs a scan.
 """
@@ -19,6 +20,7 @@ import json
 import os
 import stat
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,11 +110,35 @@ class Plan:
     deleted: list[str] = field(default_factory=list)
 
 
-def plan(current: Scan, indexed: Mapping[str, tuple[str, str]], racy: Mapping[str, str]) -> Plan:
-    """Compare a scan with the index's signatures. Pure."""
+BUCKETS = 256
+
+
+def bucket_of(name: str) -> int:
+    """The bucket of a file name: files are grouped so that a sync compares, one by one,
+    only the files of buckets whose digest changed."""
+    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % BUCKETS
+
+
+def bucket_digests(current: Scan) -> list[str]:
+    """Per bucket, a digest of its files' names and signatures (in name order, so it does
+    not depend on the order the directory lists them)."""
+    members: list[list[str]] = [[] for _ in range(BUCKETS)]
+    for i, name in enumerate(current.names):
+        members[bucket_of(name)].append(f"{name}\0{current.sig(i)}")
+    return [hashlib.blake2b("\0".join(sorted(m)).encode("utf-8", "surrogateescape"),
+                            digest_size=8).hexdigest() for m in members]
+
+
+def plan(
+    current: Scan, indexed: Mapping[str, tuple[str, str]], racy: Mapping[str, str],
+    only: Iterable[int] | None = None,
+) -> Plan:
+    """Compare a scan with the index's signatures: every file, or the files at the scan
+    positions `only` (when `indexed` holds just their buckets). Pure."""
     out = Plan()
     seen = set()
-    for i, name in enumerate(current.names):
+    for i in range(len(current.names)) if only is None else only:
+        name = current.names[i]
         seen.add(name)
         old = indexed.get(name)
         if old is None or old[0] != current.sig(i):
@@ -218,7 +244,7 @@ def _fresh_head(
     head, files = store.index_head(key)
     if (head is None or head.digest != current.digest or files != len(current.names)
             or not _verified(deck_dir, current, head)):
-        head = _sync(deck_dir, key, store, current, head, demos, progress)
+        head = _sync(deck_dir, key, store, current, head, files, demos, progress)
     elif head.racy != "{}":
         head = _settle(store, key, current, head)
     return head, [_problem(deck_dir, p) for p in json.loads(head.problems)]
@@ -256,16 +282,29 @@ def _young(current: Scan, racy: dict[str, str]) -> dict[str, str]:
 
 def _sync(
     deck_dir: Path, key: str, store: Store, current: Scan, head: IndexHead | None,
-    demos: list[str] | None, progress: Callable[[], Any] | None,
+    files: int, demos: list[str] | None, progress: Callable[[], Any] | None,
 ) -> IndexHead:
     """Re-read what changed and record it; problems are stored, not raised, so that a
     broken deck stays cheap to report until it is fixed."""
     from quizzer.cards import DeckMeta, parse_card, parse_meta
     from quizzer.store import IndexHead, IndexRow
 
-    indexed = store.index_signatures(key)
     racy_before: dict[str, str] = json.loads(head.racy) if head is not None else {}
-    todo = plan(current, indexed, racy_before)
+    digests = bucket_digests(current)
+    recorded = json.loads(head.buckets) if head is not None and head.buckets else {}
+    old = recorded.get("digests")
+    # Rows missing from the index (deleted by hand) void the recorded digests.
+    if isinstance(old, list) and len(old) == BUCKETS and files == recorded.get("files"):
+        # Only the buckets whose digest changed (and those holding racy files) can hold
+        # a changed, added or removed file.
+        suspect = {b for b in range(BUCKETS) if digests[b] != old[b]}
+        suspect |= {bucket_of(name) for name in racy_before}
+        indexed = store.index_signatures(key, sorted(suspect))
+        only = [i for i, name in enumerate(current.names) if bucket_of(name) in suspect]
+        todo = plan(current, indexed, racy_before, only)
+    else:
+        indexed = store.index_signatures(key)
+        todo = plan(current, indexed, racy_before)
     changed = list(todo.parse)
     for i in todo.verify:
         data = _read(deck_dir / current.names[i])
@@ -286,7 +325,7 @@ def _sync(
             digest = content_hash(data)
             card, lines, problems = parse_card(path)
             rows.append(IndexRow(
-                name, current.sig(i), digest,
+                name, bucket_of(name), current.sig(i), digest,
                 card.id if card else None, card.number if card else None,
                 card.section if card else None, card.demo if card else None,
                 card.question if card else None,
@@ -311,7 +350,8 @@ def _sync(
     # The pending head carries a token: if another command syncs the folder meanwhile,
     # only the last writer of files records its digest, and the next command re-checks.
     token = f"pending:{os.getpid()}:{time.time_ns()}"
-    pending = IndexHead(token, current.deck_sig, deck_id, meta_json, "[]", json.dumps(racy))
+    pending = IndexHead(token, current.deck_sig, deck_id, meta_json, "[]", json.dumps(racy),
+                        json.dumps({"files": len(current.names), "digests": digests}))
     store.index_write(key, pending, rows, todo.deleted)
     found = [_stored(deck_dir, p) for p in problems_meta]
     found += _deck_problems(deck_dir, store, key, sections, demos)

@@ -83,11 +83,13 @@ _MIGRATIONS: list[list[str]] = [
             deck_id TEXT,
             meta TEXT,
             problems TEXT NOT NULL,
-            racy TEXT NOT NULL
+            racy TEXT NOT NULL,
+            buckets TEXT NOT NULL
         )""",
         """CREATE TABLE IF NOT EXISTS deck_index (
             dir TEXT NOT NULL,
             name TEXT NOT NULL,
+            bucket INTEGER NOT NULL,
             sig TEXT NOT NULL,
             hash TEXT NOT NULL,
             card_id TEXT,
@@ -105,7 +107,7 @@ _MIGRATIONS: list[list[str]] = [
         "CREATE INDEX IF NOT EXISTS card_state_due ON card_state (deck, due, card_id)",
         # Covering indexes, so that a sync after an edit reads small index pages, not
         # every row with its stored card.
-        "CREATE INDEX IF NOT EXISTS deck_index_sig ON deck_index (dir, name, sig, hash)",
+        "CREATE INDEX IF NOT EXISTS deck_index_sig ON deck_index (dir, bucket, name, sig, hash)",
         "CREATE INDEX IF NOT EXISTS deck_index_section ON deck_index (dir, section)",
         "CREATE INDEX IF NOT EXISTS deck_index_demo ON deck_index (dir, demo)",
         "CREATE INDEX IF NOT EXISTS deck_index_problems ON deck_index (dir, name) "
@@ -439,18 +441,25 @@ class Store:
         many of its files the index holds."""
         with self._index() as conn:
             row = conn.exec_driver_sql(
-                "SELECT digest, deck_sig, deck_id, meta, problems, racy FROM deck_folder "
+                "SELECT digest, deck_sig, deck_id, meta, problems, racy, buckets FROM deck_folder "
                 "WHERE dir = ?", (folder,)).first()
             count = conn.exec_driver_sql(
                 "SELECT count(*) FROM deck_index WHERE dir = ?", (folder,)).scalar()
         return (IndexHead(*row) if row is not None else None), int(count or 0)
 
     @_index_method
-    def index_signatures(self, folder: str) -> dict[str, tuple[str, str]]:
-        """File name -> (stat signature, content hash) of every indexed file of a folder."""
+    def index_signatures(
+        self, folder: str, buckets: list[int] | None = None
+    ) -> dict[str, tuple[str, str]]:
+        """File name -> (stat signature, content hash) of the indexed files of a folder:
+        all of them, or those in the given buckets (see quizzer/index.py)."""
+        query = "SELECT name, sig, hash FROM deck_index WHERE dir = ?"
+        params: tuple[str, ...] = (folder,)
+        if buckets is not None:
+            query += " AND bucket IN (SELECT value FROM json_each(?))"
+            params += (json.dumps(buckets),)
         with self._index() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT name, sig, hash FROM deck_index WHERE dir = ?", (folder,))
+            rows = conn.exec_driver_sql(query, params).all()
             return {name: (sig, digest) for name, sig, digest in rows}
 
     @_index_method
@@ -465,9 +474,9 @@ class Store:
                                      [(folder, name) for name in deleted])
             if upserts:
                 conn.exec_driver_sql(
-                    "INSERT OR REPLACE INTO deck_index (dir, name, sig, hash, card_id, number, "
-                    "section, demo, question, card, lines, problems) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO deck_index (dir, name, bucket, sig, hash, card_id, "
+                    "number, section, demo, question, card, lines, problems) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(folder, *row) for row in upserts])
             self._put_head(conn, folder, head)
 
@@ -481,7 +490,7 @@ class Store:
                 return True
             done = conn.exec_driver_sql(
                 "UPDATE deck_folder SET digest = ?, deck_sig = ?, deck_id = ?, meta = ?, "
-                "problems = ?, racy = ? WHERE dir = ? AND digest = ?",
+                "problems = ?, racy = ?, buckets = ? WHERE dir = ? AND digest = ?",
                 (*head, folder, expect))
             return bool(done.rowcount)
 
@@ -489,7 +498,7 @@ class Store:
     def _put_head(conn: Connection, folder: str, head: IndexHead) -> None:
         conn.exec_driver_sql(
             "INSERT OR REPLACE INTO deck_folder (dir, digest, deck_sig, deck_id, meta, "
-            "problems, racy) VALUES (?, ?, ?, ?, ?, ?, ?)", (folder, *head))
+            "problems, racy, buckets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (folder, *head))
 
     @_index_method
     def index_forget(self, folder: str) -> None:
@@ -639,8 +648,9 @@ class Store:
 
 class IndexHead(NamedTuple):
     """A deck folder's entry in the index: the digest of its last scan, deck.yaml's
-    signature, the deck id and metadata (JSON), its problems (JSON list) and its racy
-    files (JSON object: name -> content hash)."""
+    signature, the deck id and metadata (JSON), its problems (JSON list), its racy
+    files (JSON object: name -> content hash), and the number of files with the digest of
+    each bucket of them (JSON), which narrows a sync to the buckets that changed."""
 
     digest: str
     deck_sig: str
@@ -648,10 +658,12 @@ class IndexHead(NamedTuple):
     meta: str | None
     problems: str
     racy: str
+    buckets: str
 
 
 class IndexRow(NamedTuple):
     name: str
+    bucket: int
     sig: str
     hash: str
     card_id: str | None

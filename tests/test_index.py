@@ -15,7 +15,7 @@ import pytest
 
 from quizzer.cards import DeckError, load_deck
 from quizzer.demos import REGISTRY
-from quizzer.index import Plan, Scan, open_deck, plan, scan
+from quizzer.index import Plan, Scan, bucket_digests, open_deck, plan, scan
 from quizzer.store import Store
 
 DECK = "id: mine\ntitle: My deck\nsections: [Basics, Advanced]\n"
@@ -108,6 +108,12 @@ def test_plan_is_a_pure_decision() -> None:
     assert plan(current, indexed, {"c.yaml": "h"}) == Plan(parse=[1], verify=[2],
                                                            deleted=["gone.yaml"])
     assert plan(current, {}, {}) == Plan(parse=[0, 1, 2])
+    # Narrowed to the files of changed buckets, the index holding just those buckets:
+    assert plan(current, {"b.yaml": ("5:6:7:99", "h")}, {}, only=[1]) == Plan(parse=[1])
+    # Bucket digests do not depend on the order in which the directory lists files.
+    swapped = Scan(["c.yaml", "b.yaml", "a.yaml"],
+                   array.array("q", [9, 10, 11, 12, 5, 6, 7, 8, 1, 2, 3, 4]), "", "", 0)
+    assert bucket_digests(swapped) == bucket_digests(current)
 
 
 def test_a_card_id_moving_between_files_keeps_one_card(tmp_path: Path, store: Store) -> None:
