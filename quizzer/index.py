@@ -119,14 +119,25 @@ def bucket_of(name: str) -> int:
     return zlib.crc32(name.encode("utf-8", "surrogateescape")) % BUCKETS
 
 
-def bucket_digests(current: Scan) -> list[str]:
+def bucket_digests(current: Scan) -> tuple[list[str], list[int]]:
     """Per bucket, a digest of its files' names and signatures (in name order, so it does
-    not depend on the order the directory lists them)."""
-    members: list[list[str]] = [[] for _ in range(BUCKETS)]
-    for i, name in enumerate(current.names):
-        members[bucket_of(name)].append(f"{name}\0{current.sig(i)}")
-    return [hashlib.blake2b("\0".join(sorted(m)).encode("utf-8", "surrogateescape"),
-                            digest_size=8).hexdigest() for m in members]
+    not depend on the order the directory lists them); and each file's bucket."""
+    names, numbers = current.names, current.numbers
+    of = [bucket_of(name) for name in names]
+    members: list[list[int]] = [[] for _ in range(BUCKETS)]
+    for i, b in enumerate(of):
+        members[b].append(i)
+    digests = []
+    for m in members:
+        m.sort(key=names.__getitem__)
+        sigs: array.array[int] = array.array("q")
+        for i in m:
+            sigs.extend(numbers[4 * i:4 * i + 4])
+        h = hashlib.blake2b("\0".join([names[i] for i in m]).encode("utf-8", "surrogateescape"),
+                            digest_size=8)
+        h.update(sigs.tobytes())
+        digests.append(h.hexdigest())
+    return digests, of
 
 
 def plan(
@@ -290,7 +301,7 @@ def _sync(
     from quizzer.store import IndexHead, IndexRow
 
     racy_before: dict[str, str] = json.loads(head.racy) if head is not None else {}
-    digests = bucket_digests(current)
+    digests, bucket = bucket_digests(current)
     recorded = json.loads(head.buckets) if head is not None and head.buckets else {}
     old = recorded.get("digests")
     # Rows missing from the index (deleted by hand) void the recorded digests.
@@ -300,7 +311,7 @@ def _sync(
         suspect = {b for b in range(BUCKETS) if digests[b] != old[b]}
         suspect |= {bucket_of(name) for name in racy_before}
         indexed = store.index_signatures(key, sorted(suspect))
-        only = [i for i, name in enumerate(current.names) if bucket_of(name) in suspect]
+        only = [i for i, b in enumerate(bucket) if b in suspect]
         todo = plan(current, indexed, racy_before, only)
     else:
         indexed = store.index_signatures(key)
