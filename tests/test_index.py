@@ -284,3 +284,33 @@ def test_the_benchmark_builder_writes_a_consistent_collection(tmp_path: Path) ->
     last = {r.card_id: r.after for r in history if r.kind == "schedule"}
     assert states == last
     assert all(r.after.due and r.after.due > r.day for r in history if r.kind == "schedule")
+
+
+def test_commands_see_an_edit_and_survive_a_dropped_index(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from quizzer.cli import app
+
+    deck = make(tmp_path, {"a.yaml": card("a", 1), "b.yaml": card("b", 2)})
+    runner = CliRunner()
+
+    def listing() -> list[tuple[int, str, str]]:
+        result = runner.invoke(app, ["cards", "--json", "--deck", str(deck)])
+        assert result.exit_code == 0, result.output
+        return [(c["number"], c["id"], c["question"]) for c in json.loads(result.stdout)]
+
+    assert listing() == [(1, "a", "What is it?"), (2, "b", "What is it?")]
+    (deck / "b.yaml").write_text(card("b", 2, "What is b now?"))
+    (deck / "c.yaml").write_text(card("c", 3))
+    assert listing() == [(1, "a", "What is it?"), (2, "b", "What is b now?"),
+                         (3, "c", "What is it?")]
+    con = sqlite3.connect(isolated_env)
+    con.execute("DROP TABLE deck_index")
+    con.commit()
+    con.close()
+    (deck / "a.yaml").unlink()
+    assert listing() == [(2, "b", "What is b now?"), (3, "c", "What is it?")]
+    shown = runner.invoke(app, ["show", "3", "--deck", str(deck)])
+    assert shown.exit_code == 0 and "What is it?" in shown.stdout
