@@ -3,17 +3,14 @@
 Rule 1: YAML is read with safe loading only, and models reject unknown fields.
 Rule 2: every problem becomes one line `file:line: field: what is wrong`; the loader
 collects them all before failing, so one `validate` run shows everything to fix.
-Rule 3: an optional cache keeps each valid card with its file's size and mtime, so an
-unchanged file is not parsed again; cross-file checks always run on every card.
+Rule 3: this module reads files; the deck index (quizzer/index.py) decides which files
+need reading again, and repeats the cross-file checks over its table.
 Rule 4: a stranger's deck is data: control characters, tags beyond plain YAML and files
 past MAX_FILE_BYTES or MAX_EXPANDED (aliases expanded) are Problems.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import os
 import re
 import stat
@@ -330,27 +327,22 @@ def _validate(
         return None
 
 
-def card_files(deck_dir: Path) -> list[tuple[str, tuple[int, int]]]:
-    """The names of a deck's card files, sorted, each with its (size, mtime in ns)
-    signature. Plain strings: a large deck is fast.
+def card_files(deck_dir: Path) -> list[str]:
+    """The names of a deck's card files, sorted. quizzer/index.py chooses files by the
+    same rule.
 
     A card file is any name ending in .yaml or .yml, in any case, beside deck.yaml;
     names starting with "." are hidden (editor backups, macOS "._" files) and skipped.
-    A link is followed; one that is broken or loops gets the signature (-1, -1), and
-    loading reports it.
+    A link is followed; one that is broken or loops is still listed, so that reading it
+    reports it.
     """
     found = []
     with os.scandir(deck_dir) as entries:
         for entry in entries:
             name = entry.name
-            if (not name.lower().endswith(CARD_SUFFIXES) or name == DECK_FILE
-                    or name.startswith(".")):
-                continue
-            try:
-                st = entry.stat()
-                found.append((name, (st.st_size, st.st_mtime_ns)))
-            except OSError:
-                found.append((name, (-1, -1)))
+            if (name.lower().endswith(CARD_SUFFIXES) and name != DECK_FILE
+                    and not name.startswith(".")):
+                found.append(name)
     return sorted(found)
 
 
@@ -367,62 +359,29 @@ def _name_problem(deck_dir: Path, name: str) -> Problem | None:
     return None
 
 
-CACHE_FORMAT = 3  # 2: key points are {text, match}; 3: cards passed the safety checks
+def parse_card(path: Path) -> tuple[Card | None, dict[str, int], list[Problem]]:
+    """One card file on its own: the card (None if it has problems), the line of each
+    top-level key, and its problems. Cross-file checks are the caller's (see the index)."""
+    bad_name = _name_problem(path.parent, path.name)
+    if bad_name is not None:
+        return None, {}, [bad_name]
+    problems: list[Problem] = []
+    parsed = _parse(path, problems)
+    if parsed is None:
+        return None, {}, problems
+    card = _validate(Card, path, *parsed, problems)
+    return card, parsed[1], problems
 
 
-class _Cache:
-    """Valid cards from earlier loads, keyed by file name and (size, mtime_ns)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.entries: dict[str, Any] = {}
-        self.used: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT:
-                self.entries = data.get("files", {})
-
-    @classmethod
-    def for_deck(cls, cache_dir: Path, deck_dir: Path) -> _Cache:
-        key = hashlib.sha256(str(deck_dir.resolve()).encode()).hexdigest()[:20]
-        return cls(cache_dir / f"deck-{key}.json")
-
-    def get(self, name: str, sig: tuple[int, int]) -> tuple[Card, dict[str, int]] | None:
-        entry = self.entries.get(name)
-        if not isinstance(entry, dict) or entry.get("sig") != list(sig):
-            return None
-        try:
-            card = Card.model_validate(entry["card"])
-        except (ValidationError, KeyError, TypeError):
-            return None
-        self.used[name] = entry
-        return card, dict(entry.get("lines", {}))
-
-    def put(self, name: str, sig: tuple[int, int], card: Card, lines: dict[str, int]) -> None:
-        self.used[name] = {"sig": list(sig), "card": card.model_dump(mode="json"),
-                           "lines": lines}
-
-    def save(self) -> None:
-        """Write what this load used, if it differs from what was read; errors are ignored:
-        the cache only saves time."""
-        if self.used == self.entries:
-            return
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"format": CACHE_FORMAT, "files": self.used}),
-                           encoding="utf-8")
-            os.replace(tmp, self.path)
+def parse_meta(deck_file: Path, problems: list[Problem]) -> DeckMeta | None:
+    """deck.yaml on its own; its problems are appended to `problems`."""
+    parsed = _parse(deck_file, problems)
+    return _validate(DeckMeta, deck_file, *parsed, problems) if parsed is not None else None
 
 
-def load_deck(
-    deck_dir: Path, known_demos: Iterable[str] | None = None, cache_dir: Path | None = None
-) -> Deck:
-    """Load and validate a deck directory, raising DeckError listing every problem.
-
-    `known_demos`, when given, is the set of demo names a card may refer to.
-    `cache_dir`, when given, holds a cache of parsed cards (see Rule 3).
-    """
+def load_deck(deck_dir: Path, known_demos: Iterable[str] | None = None) -> Deck:
+    """Read and validate every file of a deck directory, raising DeckError listing every
+    problem. `known_demos`, when given, is the set of demo names a card may refer to."""
     deck_dir = Path(deck_dir)
     problems: list[Problem] = []
     deck_file = deck_dir / DECK_FILE
@@ -434,33 +393,13 @@ def load_deck(
         raise DeckError(deck_dir, [Problem(
             deck_file, None, None,
             f"missing; a deck folder needs a {DECK_FILE} (see the README's card format)")])
-    meta: DeckMeta | None = None
-    parsed = _parse(deck_file, problems)
-    if parsed is not None:
-        meta = _validate(DeckMeta, deck_file, *parsed, problems)
-
-    cache = _Cache.for_deck(cache_dir, deck_dir) if cache_dir is not None else None
+    meta = parse_meta(deck_file, problems)
     loaded: list[tuple[Card, str, dict[str, int]]] = []
-    for name, sig in card_files(deck_dir):
-        bad_name = _name_problem(deck_dir, name)
-        if bad_name is not None:
-            problems.append(bad_name)
-            continue
-        hit = cache.get(name, sig) if cache is not None and sig[0] >= 0 else None
-        if hit is not None:
-            loaded.append((hit[0], name, hit[1]))
-            continue
-        path = deck_dir / name
-        parsed = _parse(path, problems)
-        if parsed is None:
-            continue
-        card = _validate(Card, path, *parsed, problems)
+    for name in card_files(deck_dir):
+        card, lines, found = parse_card(deck_dir / name)
+        problems += found
         if card is not None:
-            loaded.append((card, name, parsed[1]))
-            if cache is not None and sig[0] >= 0:
-                cache.put(name, sig, card, parsed[1])
-    if cache is not None:
-        cache.save()
+            loaded.append((card, name, lines))
 
     problems.extend(_cross_check(deck_dir, meta, loaded, known_demos))
     cards = [card for card, _, _ in loaded]

@@ -55,13 +55,6 @@ def default_db_path() -> Path:
     return user_data_path("quizzer", appauthor=False) / "quizzer.db"
 
 
-def cache_dir() -> Path:
-    """Where parsed decks are cached; deleting it is always safe."""
-    from platformdirs import user_cache_path
-
-    return user_cache_path("quizzer", appauthor=False)
-
-
 # The review days quizzer accepts: a card's interval (at most 100 years) and the
 # summary's look-back must stay within the calendar Python can represent.
 FIRST_DAY = date(1900, 1, 1)

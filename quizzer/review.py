@@ -156,6 +156,11 @@ def undo_last(store: GradeStore, session: Session, deck_id: str) -> Event | None
 
 
 
+Outlook = Callable[[date], tuple[int, int, date | None]]
+"""For a review day: cards due by the next day, cards due by that day, the next due date
+after it."""
+
+
 def _quiet(_line: str) -> None:
     pass
 
@@ -203,6 +208,7 @@ class Reviewer:
     leech_lapses: int = LEECH_LAPSES
     notify: Callable[[str], None] = _quiet  # one line: a conflict resolved, a lock waited on
     lock_wait: float = LOCK_WAIT_LIMIT
+    outlook: Outlook | None = None  # the whole deck's counts, when only a part is loaded
     markings: dict[str, Marking] = field(default_factory=dict)
     timer: Callable[[], float] = time.monotonic  # seconds, for the time spent
     started: float = field(init=False)
@@ -273,12 +279,13 @@ class Reviewer:
 
     def summary(self) -> Summary:
         return summarize(self.session, self.deck, self.markings,
-                         self.timer() - self.started)
+                         self.timer() - self.started, self.outlook)
 
 
 def summarize(session: Session, deck: Deck, markings: Mapping[str, Marking],
-              seconds: float) -> Summary:
-    """The summary of `session` so far; pure."""
+              seconds: float, outlook: Outlook | None = None) -> Summary:
+    """The summary of `session` so far; pure but for `outlook`, which (when given) counts
+    what is due over the whole deck rather than over the session's cards."""
     events = [step.event for step in session.history]
     deciding = [e for e in events if e.kind == "schedule"]
     drills = [e for e in events if e.kind == "drill"]
@@ -292,6 +299,12 @@ def summarize(session: Session, deck: Deck, markings: Mapping[str, Marking],
     ids = list(by_id)
     day = session.day
     later = {cid: s for cid, s in session.states.items() if s.due is None or s.due > day}
+    if outlook is not None:
+        due_tomorrow, still_due, upcoming = outlook(day)
+    else:
+        due_tomorrow = due_on(session.states, ids, day + timedelta(days=1))
+        still_due = due_on(session.states, ids, day)
+        upcoming = next_due(later, ids)
     return Summary(
         decided=len(deciding),
         grades=Counter(e.grade for e in deciding),
@@ -299,9 +312,9 @@ def summarize(session: Session, deck: Deck, markings: Mapping[str, Marking],
         redrill_grades=Counter(e.grade for e in drills),
         seconds=seconds,
         missed=tuple(missed),
-        due_tomorrow=due_on(session.states, ids, day + timedelta(days=1)),
-        still_due=due_on(session.states, ids, day),
-        next_due=next_due(later, ids),
+        due_tomorrow=due_tomorrow,
+        still_due=still_due,
+        next_due=upcoming,
         day=day,
         left=session.remaining,
     )

@@ -13,11 +13,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from quizzer.cards import Card
 from quizzer.model import Event, Exam, Kind, LogEntry, Review
 from quizzer.plan import adjust, required_new_per_day
 from quizzer.scheduler import NEW, REDRILL_UNTIL, State, check_grade, outcomes, review
+
+if TYPE_CHECKING:  # `due` counts the day without loading the card models
+    from quizzer.cards import Card
 
 __all__ = [
     "Event", "Item", "Kind", "LogEntry", "Review", "Session", "TodayCounts",

@@ -13,20 +13,21 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from quizzer.cards import Card, Deck
-from quizzer.marker import Marking
 from quizzer.scheduler import GRADE_MEANINGS, REDRILL_UNTIL, State
 from quizzer.session import Item, Review
 from quizzer.ui.console import clean, err, out, visible
 
 if TYPE_CHECKING:
     from quizzer.review import Progress, Summary
+
+if TYPE_CHECKING:  # the card models (pydantic) and the marker are not needed for `due`
+    from quizzer.cards import Card, Deck
+    from quizzer.marker import Marking
 
 
 def _days(n: int) -> str:
@@ -96,6 +97,8 @@ def marking(card: Card, result: Marking) -> None:
 
 
 def _reference(card: Card) -> None:
+    from rich.markdown import Markdown  # only where an answer is shown: `due` skips it
+
     console = out()
     console.print(Panel(Markdown(card.answer, hyperlinks=False), title="Reference answer",
                         title_align="left", border_style="green"))
@@ -221,9 +224,9 @@ def summary(s: Summary) -> None:
                 console.print(Text("    ✘ ") + Text(point, style="dim"))
 
 
-def due_table(deck: Deck, day: date, due: int, new: int, redrill: int,
+def due_table(deck_id: str, day: date, due: int, new: int, redrill: int,
               next_due: date | None) -> None:
-    table = Table(title=Text(f"{deck.id} · {day}"), title_justify="left")
+    table = Table(title=Text(f"{deck_id} · {day}"), title_justify="left")
     table.add_column("re-drill", justify="right")
     table.add_column("due", justify="right")
     table.add_column("new", justify="right")
