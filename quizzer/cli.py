@@ -55,8 +55,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _complete_deck(incomplete: str) -> list[str]:
     """Bundled deck names and the config file's decks that start with `incomplete`."""
     try:
-        from quizzer.config import config_path
-        from quizzer.paths import bundled_decks
+        from quizzer.paths import bundled_decks, config_path
 
         names = [*bundled_decks(), *_read_config(config_path()).get("decks", [])]
     except QuizzerError:
@@ -70,7 +69,7 @@ def _complete_card(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]
     deck = ctx.params.get("deck")
     try:
         if not deck:
-            from quizzer.config import config_path
+            from quizzer.paths import config_path
 
             deck = _read_config(config_path()).get("decks", [None])[0]
         the_deck = _deck(deck)
@@ -191,7 +190,7 @@ def _root(
     ] = None,
 ) -> None:
     """Spaced-repetition exam prep in the terminal."""
-    from quizzer.config import config_path
+    from quizzer.paths import config_path
 
     path = config_path()
     try:
@@ -1166,8 +1165,7 @@ def decks_list(
 
     A deck in the config file that cannot be read is listed with its problem.
     """
-    from quizzer.config import config_path
-    from quizzer.paths import DEFAULT_DECK, bundled_decks, resolve_deck
+    from quizzer.paths import DEFAULT_DECK, bundled_decks, config_path, resolve_deck
     from quizzer.plan import days_left
     from quizzer.session import due_on
 
@@ -1256,7 +1254,7 @@ def _toml(value: Any) -> str:
 
 
 def _config_path() -> Path:
-    from quizzer.config import config_path
+    from quizzer.paths import config_path
 
     return config_path()
 

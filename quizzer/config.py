@@ -18,8 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from quizzer.errors import QuizzerError
+from quizzer.paths import ENV_CONFIG, config_path
 
-ENV_CONFIG = "QUIZZER_CONFIG"
+__all__ = ["DEFAULTS", "ENV_CONFIG", "ENV_VARS", "Config", "Setting", "config_path",
+           "effective", "load_config"]
+
 
 # The built-in defaults, one home; the CLI keeps copies so `--help` imports nothing.
 DEFAULTS: dict[str, Any] = {
@@ -57,16 +60,6 @@ class Config(BaseModel):
     def given(self) -> dict[str, Any]:
         """The keys the file sets."""
         return self.model_dump(exclude_none=True)
-
-
-def config_path() -> Path:
-    """QUIZZER_CONFIG if set, else config.toml in the platform's user config directory."""
-    override = os.environ.get(ENV_CONFIG, "").strip()
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_config_path
-
-    return user_config_path("quizzer", appauthor=False) / "config.toml"
 
 
 def load_config(path: Path) -> Config:

@@ -48,6 +48,20 @@ def resolve_deck(deck: str | None) -> Path:
     )
 
 
+ENV_CONFIG = "QUIZZER_CONFIG"
+
+
+def config_path() -> Path:
+    """QUIZZER_CONFIG if set, else config.toml in the platform's user config directory.
+    Here, not in quizzer/config.py, so that finding the file imports no pydantic."""
+    override = os.environ.get(ENV_CONFIG, "").strip()
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("quizzer", appauthor=False) / "config.toml"
+
+
 def default_db_path() -> Path:
     """The database in the platform's user data directory."""
     from platformdirs import user_data_path
