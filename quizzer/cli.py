@@ -800,12 +800,13 @@ def mark(
     suggested grade. Nothing is stored."""
     from quizzer.marker import mark as mark_answer
 
-    found = _deck(deck).find(card)
+    the_deck = _deck(deck)
+    found = the_deck.find(card)
     text = answer if answer is not None else sys.stdin.read()
     marking = mark_answer(found, text)
     if json_:
         _print_json({
-            "card": found.id, "coverage": round(marking.coverage, 4),
+            "deck": the_deck.id, "card": found.id, "coverage": round(marking.coverage, 4),
             "suggested_grade": marking.suggested_grade,
             "key_points": [{"text": p.text, "covered": p.covered} for p in marking.points],
         })

@@ -119,7 +119,7 @@ def test_mark_command_json_from_option_and_stdin() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["card"] == "deep-net-problems" and set(data) == {
-        "card", "coverage", "suggested_grade", "key_points"}
+        "deck", "card", "coverage", "suggested_grade", "key_points"}
     assert all(set(p) == {"text", "covered"} for p in data["key_points"])
     assert 0.0 <= data["coverage"] <= 1.0 and data["suggested_grade"] in range(6)
     from_stdin = runner.invoke(app, ["mark", "deep-net-problems", "--json"], input="x\n")
