@@ -350,24 +350,25 @@ def review(
     [deck_name] = names
     with _store(db, deck_name) as store:
         idx = _indexed(deck_name, store)
-        with store.snapshot():
+        with store.snapshot():  # the log and the states as of one moment
             log = store.today_log(idx.id, day)
             exam = store.exam(idx.id)
-        today = summarize_today(log)
-        if exam is None:
-            plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
-                                  max(0, reviews - today.reviews_done),
-                                  max(0, new - today.new_done))
-            # Only the cards of today's queue are loaded: the queue built from them is the
-            # one the whole deck gives, since day_plan applied the same order and limits.
-            ids = [*today.redrill, *plan.due, *plan.new]
-            the_deck = idx.subset(store, ids)
-            states = store.states_of(idx.id, ids)
-        else:
-            # The window rule counts every card due on each window day, and the new-card
-            # limit every unseen card: with an exam date the whole deck is loaded.
-            the_deck = idx.load(store)
-            states = store.states(idx.id)
+            today = summarize_today(log)
+            if exam is None:
+                plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
+                                      max(0, reviews - today.reviews_done),
+                                      max(0, new - today.new_done))
+                # Only the cards of today's queue are loaded: the queue built from them is
+                # the one the whole deck gives, since day_plan applied the same order and
+                # limits.
+                ids = [*today.redrill, *plan.due, *plan.new]
+                states = store.states_of(idx.id, ids)
+            else:
+                # The window rule counts every card due on each window day, and the
+                # new-card limit every unseen card: with an exam date all states are read.
+                ids = []
+                states = store.states(idx.id)
+        the_deck = idx.subset(store, ids) if exam is None else idx.load(store)
         session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam)
         if session.current is None:
             upcoming = store.next_due_after(idx.key, idx.id, None)
@@ -589,15 +590,16 @@ def due(
     [deck_name] = names
     with _store(db, deck_name) as store:
         idx = _indexed(deck_name, store)
-        with store.snapshot():
+        with store.snapshot():  # the log and the states as of one moment
             today = summarize_today(store.today_log(idx.id, day))
             exam = store.exam(idx.id)
-        if exam is not None:  # as the review session does: every card before the window
-            unseen = len(store.day_plan(idx.key, idx.id, day, [], 0, 10**9).new)
-            new = max(new, required_new_per_day(exam, day, unseen + today.new_done))
-        plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
-                              max(0, reviews - today.reviews_done), max(0, new - today.new_done))
-        redrill = len(store.index_present(idx.key, list(today.redrill)))
+            if exam is not None:  # as the review session does: every card before the window
+                unseen = len(store.day_plan(idx.key, idx.id, day, [], 0, 10**9).new)
+                new = max(new, required_new_per_day(exam, day, unseen + today.new_done))
+            plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
+                                  max(0, reviews - today.reviews_done),
+                                  max(0, new - today.new_done))
+            redrill = len(store.index_present(idx.key, list(today.redrill)))
     due_count, new_count, upcoming = len(plan.due), len(plan.new), plan.next_due
     total = redrill + due_count + new_count
     if json_:

@@ -755,6 +755,9 @@ class Store:
 
     @contextmanager
     def _index(self, write: bool = False) -> Iterator[Connection]:
+        if self._snapshot is not None and not write:  # a read inside snapshot(): same view
+            yield self._snapshot.connection()
+            return
         # A sync reads and then writes: take the write lock first (BEGIN IMMEDIATE), so
         # that two commands syncing at once wait for each other instead of failing.
         bind = self._engine.execution_options(**{_BEGIN: "IMMEDIATE"}) if write else self._engine

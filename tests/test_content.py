@@ -442,3 +442,19 @@ def test_no_card_says_bn_ignores_rescaling_exactly(cards: dict[str, Card]) -> No
                 r"rescal|7X|aX", sentence
             ):
                 assert "up to ε" in sentence, (card.id, sentence)
+
+
+def test_selu_correction_quotes_what_its_demo_measures(cards: dict[str, Card]) -> None:
+    correction = cards["selu"].correction or ""
+    res = run("selu-self-normalization")
+    quoted = {
+        "SELU + LeCun normal, layers 91–100: |mean|": "mean ≈ {:.2f}",
+        "SELU + LeCun normal, layers 91–100: std": "std ≈ {:.2f}",
+        "ELU + LeCun normal": "std ≈ {:.2f}",
+        "SELU + He normal, layer 100": "std ≈ {:.0f}",
+        "SELU + regular dropout 0.1, layers 91–100: std": "std to ≈ {:.2f}",
+        "SELU + alpha dropout 0.1, layers 91–100: std": "at ≈ {:.2f}",
+    }
+    for statement, pattern in quoted.items():
+        [value] = [c.value for c in res.claims if c.statement.startswith(statement)]
+        assert pattern.format(value) in correction, (statement, value)
