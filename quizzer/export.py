@@ -110,6 +110,9 @@ _TEXT_SPECIAL = frozenset("\\`*_[]<&#|~$")
 _SAFE_BEFORE_SPACE = frozenset("<&")
 # At the start of a paragraph, these open a list, a block quote or a setext underline.
 _BLOCK_START = re.compile(r"^([-+=>]|\d{1,9}(?=[.)]))")
+# C0 and C1 control characters: an answer stored before typed input was cleaned may hold
+# terminal escapes, and the summary is also printed (`-o -`).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Outside code spans in card Markdown: raw HTML and entities, links and images,
 # headings, table pipes, tilde fences and strikethrough, math.
 _MARKDOWN_SPECIAL = frozenset("<&[]|#~$")
@@ -131,7 +134,7 @@ def escape_text(text: str, *, block: bool = False) -> str:
     heading, a table cell (pipes are escaped) or a link's text. `block=True` also escapes
     what would start a list, quote or underline, for text that begins a paragraph.
     """
-    line = " ".join(text.split())
+    line = " ".join(_CONTROL.sub("", text).split())
     out = "".join("\\" + ch if _needs_escape(line, i, _TEXT_SPECIAL) else ch
                   for i, ch in enumerate(line))
     match = _BLOCK_START.match(out) if block else None

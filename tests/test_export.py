@@ -721,3 +721,13 @@ def test_short_evidence_first_then_the_claims_collapsed(studied: Store) -> None:
     assert key < figure < details < table < q9.index("</details>")
     assert "All 5 checks hold. 16 values computed." in q9
     assert html_tokens(tokens) == []
+
+
+def test_control_characters_in_a_stored_answer_never_reach_the_summary(store: Store) -> None:
+    # Answers stored before typed input was cleaned may hold terminal escapes: OSC 52
+    # (clipboard), a window title, a screen clear.
+    hostile = "ok\x1b]52;c;ZXZpbA==\x07 \x1b]0;title\x07 \x1b[2J\x9b1m done"
+    grade(store, ch11().id, "swish", 4, TODAY, answer=hostile)
+    text = build_summary([part(store, ch11())], TODAY)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
+    assert "ok" in text and "done" in text
