@@ -305,16 +305,16 @@ def _open_decks(names: list[str], store: Store) -> list[Deck]:
 
 
 def _read_many(decks: list[Deck], store: Store, day: date) -> tuple[
-        Deck, dict[str, State], list[LogEntry], dict[str, tuple[Exam, tuple[str, ...]]]]:
+        Deck, dict[str, State], list[LogEntry], dict[str, Exam | None]]:
     """Several decks as one: the combined deck, states and today's log under card keys,
-    and each card's own deck exam (quizzer/decks.py)."""
-    from quizzer.decks import combine, exams_by_card, keyed_log, keyed_states
+    and each deck's exam (quizzer.decks.exams_by_card gives each card its own)."""
+    from quizzer.decks import combine, keyed_log, keyed_states
 
     with store.snapshot():
         states = keyed_states({d.id: store.states(d.id) for d in decks})
         log = [e for d in decks for e in keyed_log(d.id, store.today_log(d.id, day))]
         exams = {d.id: store.exam(d.id) for d in decks}
-    return combine(decks), states, log, exams_by_card(decks, exams)
+    return combine(decks), states, log, exams
 
 
 @app.command()
@@ -400,15 +400,16 @@ def _review_many(names: list[str], db: str | None, day: date, new: int, reviews:
                  leech_lapses: int, plain: bool) -> None:
     """`review` over several decks: one session whose cards are keyed deck/card, each
     grade stored under its own deck (review.KeyedStore)."""
+    from quizzer.decks import exams_by_card
     from quizzer.review import KeyedStore, Reviewer
     from quizzer.session import Session, due_on, next_due
     from quizzer.ui import screens
 
     with _store(db, *names) as store:
         decks = _open_decks(names, store)
-        the_deck, states, log, exam_of = _read_many(decks, store, day)
+        the_deck, states, log, exams = _read_many(decks, store, day)
         session = Session.start(the_deck.cards, states, log, day, new, reviews,
-                                exam_of=exam_of)
+                                exam_of=exams_by_card(decks, exams))
         if session.current is None:
             ids = [c.id for c in the_deck.cards]
             upcoming = next_due(states, ids)
@@ -628,9 +629,7 @@ def _due_many(names: list[str], db: str | None, day: date, new: int, reviews: in
 
     with _store(db, *names) as store:
         decks = _open_decks(names, store)
-        the_deck, states, log, _ = _read_many(decks, store, day)
-        with store.snapshot():
-            exams = {d.id: store.exam(d.id) for d in decks}
+        the_deck, states, log, exams = _read_many(decks, store, day)
     queue = build_queue(the_deck.cards, states, summarize_today(log), day, new, reviews)
     kinds = ["redrill" if i.kind == "drill" else "new" if i.card.id not in states else "due"
              for i in queue]
@@ -698,12 +697,9 @@ def cards(
             return
         the_deck = idx.load(store)
         states = store.states_of(idx.id, [c.id for c in the_deck.cards])
-    from quizzer.scheduler import NEW
-    from quizzer.stats import is_leech
     from quizzer.ui import screens
 
-    leeches = {c.id for c in the_deck.cards if is_leech(states.get(c.id, NEW), leech_lapses)}
-    screens.cards_table(the_deck, states, leeches)
+    screens.cards_table(the_deck, states, _leeches(the_deck, states, leech_lapses))
 
 
 def _cards_many(names: list[str], db: str | None, json_: bool, leech_lapses: int) -> None:
@@ -718,14 +714,19 @@ def _cards_many(names: list[str], db: str | None, json_: bool, leech_lapses: int
         _print_json([_card_json(c, per_deck[d.id].get(c.id, NEW), leech_lapses, d.id)
                      for d in decks for c in d.cards])
         return
-    from quizzer.stats import is_leech
     from quizzer.ui import screens
 
     for the_deck in decks:
         states = per_deck[the_deck.id]
-        leeches = {c.id for c in the_deck.cards
-                   if is_leech(states.get(c.id, NEW), leech_lapses)}
-        screens.cards_table(the_deck, states, leeches)
+        screens.cards_table(the_deck, states, _leeches(the_deck, states, leech_lapses))
+
+
+def _leeches(deck: Deck, states: dict[str, State], leech_lapses: int) -> set[str]:
+    """The ids of the deck's cards that are leeches (quizzer.stats.is_leech)."""
+    from quizzer.scheduler import NEW
+    from quizzer.stats import is_leech
+
+    return {c.id for c in deck.cards if is_leech(states.get(c.id, NEW), leech_lapses)}
 
 
 def _listing_json(row: tuple[Any, ...], leech_lapses: int, deck_id: str) -> dict[str, Any]:

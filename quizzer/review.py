@@ -50,6 +50,10 @@ def _parse_grade(text: str) -> int | str | None:
     return None
 
 
+def _quiet(_line: str) -> None:
+    pass
+
+
 class GradeStore(Protocol):
     """What a review needs of the store: the Store itself, or KeyedStore over decks."""
 
@@ -94,7 +98,7 @@ def commit_grade(
     deck_id: str,
     event: Event,
     clock: Callable[[], datetime],
-    notify: Callable[[str], None] = lambda _line: None,
+    notify: Callable[[str], None] = _quiet,
     *,
     lock_wait: float = LOCK_WAIT_LIMIT,
     monotonic: Callable[[], float] = time.monotonic,
@@ -155,14 +159,9 @@ def undo_last(store: GradeStore, session: Session, deck_id: str) -> Event | None
     return session.undo()
 
 
-
 Outlook = Callable[[date], tuple[int, int, date | None]]
 """For a review day: cards due by the next day, cards due by that day, the next due date
 after it."""
-
-
-def _quiet(_line: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -298,10 +297,10 @@ def summarize(session: Session, deck: Deck, markings: Mapping[str, Marking],
             missed.append((by_id[e.card_id], points))
     ids = list(by_id)
     day = session.day
-    later = {cid: s for cid, s in session.states.items() if s.due is None or s.due > day}
     if outlook is not None:
         due_tomorrow, still_due, upcoming = outlook(day)
     else:
+        later = {cid: s for cid, s in session.states.items() if s.due is None or s.due > day}
         due_tomorrow = due_on(session.states, ids, day + timedelta(days=1))
         still_due = due_on(session.states, ids, day)
         upcoming = next_due(later, ids)

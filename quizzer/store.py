@@ -948,11 +948,8 @@ class Store:
                 "(SELECT 1 FROM card_state s WHERE s.deck = ? AND s.card_id = i.card_id AND "
                 "s.due IS NOT NULL) ORDER BY i.number LIMIT ?",
                 (folder, g, deck, new_limit)).all()
-            upcoming = conn.exec_driver_sql(
-                "SELECT s.due FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL AND "
-                "EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND i.card_id = s.card_id) "
-                "ORDER BY s.due LIMIT 1", (deck, folder)).scalar()
-        return DayPlan([r[0] for r in due_rows], [r[0] for r in new_rows], _day(upcoming))
+            upcoming = self._next_due(conn, folder, deck, None)
+        return DayPlan([r[0] for r in due_rows], [r[0] for r in new_rows], upcoming)
 
     @_index_method
     def due_count(self, folder: str, deck: str, day: date) -> int:
@@ -967,11 +964,15 @@ class Store:
     def next_due_after(self, folder: str, deck: str, day: date | None) -> date | None:
         """The first due date of the folder's cards after `day` (None: the first at all)."""
         with self._index() as conn:
-            return _day(conn.exec_driver_sql(
-                "SELECT min(s.due) FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL "
-                "AND s.due > ? AND EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND "
-                "i.card_id = s.card_id)",
-                (deck, day.isoformat() if day else "", folder)).scalar())
+            return self._next_due(conn, folder, deck, day)
+
+    @staticmethod
+    def _next_due(conn: Connection, folder: str, deck: str, day: date | None) -> date | None:
+        return _day(conn.exec_driver_sql(
+            "SELECT s.due FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL "
+            "AND s.due > ? AND EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND "
+            "i.card_id = s.card_id) ORDER BY s.due LIMIT 1",
+            (deck, day.isoformat() if day else "", folder)).scalar())
 
     @_index_method
     def states_of(self, deck: str, card_ids: list[str]) -> dict[str, State]:
