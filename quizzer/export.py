@@ -670,7 +670,7 @@ class _Demos:
 
 def _verdict(result: DemoResult) -> str:
     checks = result.checks
-    values = [c for c in result.claims if c.kind != "check"]
+    values = result.values
     failing_checks = sum(1 for c in checks if not c.ok)
     failing_values = sum(1 for c in values if not c.ok)
     text = (f"All {_plural(len(checks), 'check')} hold." if not failing_checks

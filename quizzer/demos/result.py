@@ -134,6 +134,10 @@ class DemoResult:
         return [c for c in self.claims if c.kind == CHECK]
 
     @property
+    def values(self) -> list[Claim]:
+        return [c for c in self.claims if c.kind != CHECK]
+
+    @property
     def key_claims(self) -> list[Claim]:
         """The numbers the short form shows; the first claims when none is marked."""
         marked = [c for c in self.claims if c.key]

@@ -48,7 +48,7 @@ def _value(claim: Claim) -> str:
 def _verdict(result: DemoResult) -> Text:
     checks = result.checks
     held = sum(c.ok for c in checks)
-    values = len(result.claims) - len(checks)
+    values = len(result.values)
     text = f"{held}/{len(checks)} checks hold"
     if values:
         text += f" · {values} computed value{'s' if values != 1 else ''}"
@@ -135,7 +135,7 @@ def show_all(runs: Sequence[DemoRun]) -> None:
     table.add_column("seconds", justify="right")
     for run in runs:
         checks = run.result.checks
-        values = [c for c in run.result.claims if c.kind != "check"]
+        values = run.result.values
         table.add_row(_mark(run.result.ok), run.name, run.card or "—",
                       f"{sum(c.ok for c in checks)}/{len(checks)}",
                       f"{sum(c.ok for c in values)}/{len(values)}", f"{run.seconds:.3f}")
