@@ -30,7 +30,11 @@ from quizzer.errors import QuizzerError
 
 if TYPE_CHECKING:
     from quizzer.cards import Card, Deck, Problem
-    from quizzer.store import IndexHead, IndexRow, Store
+    from quizzer.indexdb import IndexDB, IndexHead
+    from quizzer.store import Store
+
+    # Where the index lives: the Store, or a bare sqlite3 connection (quizzer/quick.py).
+    Db = Store | IndexDB
 
 DECK_FILE = "deck.yaml"
 CARD_SUFFIXES = (".yaml", ".yml")  # as quizzer.cards (not imported: it loads pydantic)
@@ -184,15 +188,15 @@ class IndexedDeck:
     meta_json: str
     demos: tuple[str, ...] | None
 
-    def load(self, store: Store) -> Deck:
+    def load(self, store: Db) -> Deck:
         """Every card, from the index (no YAML is read)."""
         return self._deck(store, lambda: store.index_all_cards(self.key))
 
-    def subset(self, store: Store, card_ids: list[str]) -> Deck:
+    def subset(self, store: Db, card_ids: list[str]) -> Deck:
         """A Deck holding only the given cards, for a command that shows just those."""
         return self._deck(store, lambda: store.index_cards(self.key, card_ids))
 
-    def find(self, store: Store, ref: str) -> Card:
+    def find(self, store: Db, ref: str) -> Card:
         """A card by number or id, as Deck.find, by one indexed query."""
         ref = ref.strip()
         deck = self._deck(store, lambda: [r for r in [store.index_find(self.key, ref)] if r])
@@ -203,7 +207,7 @@ class IndexedDeck:
             )
         return deck.cards[0]
 
-    def _deck(self, store: Store, rows: Callable[[], list[str]]) -> Deck:
+    def _deck(self, store: Db, rows: Callable[[], list[str]]) -> Deck:
         """Decode stored cards; an index that does not decode (damaged, or written by
         another version) is dropped and rebuilt from the files, then read again."""
         from quizzer.cards import Card, Deck, DeckMeta
@@ -219,7 +223,7 @@ class IndexedDeck:
 
 
 def open_deck(
-    deck_dir: Path, store: Store, known_demos: Iterable[str] | None = None,
+    deck_dir: Path, store: Db, known_demos: Iterable[str] | None = None,
     progress: Callable[[], Any] | None = None,
 ) -> IndexedDeck:
     """Bring the folder's index up to date and return it; a deck with problems raises
@@ -254,7 +258,7 @@ def open_deck(
 
 
 def _fresh_head(
-    deck_dir: Path, key: str, store: Store, current: Scan, demos: list[str] | None,
+    deck_dir: Path, key: str, store: Db, current: Scan, demos: list[str] | None,
     progress: Callable[[], Any] | None,
 ) -> tuple[IndexHead, list[Problem]]:
     head, files = store.index_head(key)
@@ -277,7 +281,7 @@ def _verified(deck_dir: Path, current: Scan, head: IndexHead) -> bool:
     return True
 
 
-def _settle(store: Store, key: str, current: Scan, head: IndexHead) -> IndexHead:
+def _settle(store: Db, key: str, current: Scan, head: IndexHead) -> IndexHead:
     """Forget the racy mark of files that are now old enough for their signature."""
     racy: dict[str, str] = json.loads(head.racy)
     keep = _young(current, racy)
@@ -297,13 +301,13 @@ def _young(current: Scan, racy: dict[str, str]) -> dict[str, str]:
 
 
 def _sync(
-    deck_dir: Path, key: str, store: Store, current: Scan, head: IndexHead | None,
+    deck_dir: Path, key: str, store: Db, current: Scan, head: IndexHead | None,
     files: int, demos: list[str] | None, progress: Callable[[], Any] | None,
 ) -> IndexHead:
     """Re-read what changed and record it; problems are stored, not raised, so that a
     broken deck stays cheap to report until it is fixed."""
     from quizzer.cards import DeckMeta, parse_card, parse_meta
-    from quizzer.store import IndexHead, IndexRow
+    from quizzer.indexdb import IndexHead, IndexRow
 
     racy_before: dict[str, str] = json.loads(head.racy) if head is not None else {}
     digests, bucket = bucket_digests(current)
@@ -379,7 +383,7 @@ def _sync(
 
 
 def _deck_problems(
-    deck_dir: Path, store: Store, key: str, sections: list[str] | None,
+    deck_dir: Path, store: Db, key: str, sections: list[str] | None,
     demos: list[str] | None,
 ) -> list[list[Any]]:
     """Every file's own problems, then the cross-file ones, in the loader's order."""

@@ -13,11 +13,11 @@ written); every storage fault is a QuizzerError of one line saying what to do.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -32,11 +32,17 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quizzer.errors import QuizzerError
-from quizzer.model import Event, Exam, Kind, LogEntry, MockAnswer, MockAttempt, Review
+from quizzer.indexdb import INDEX_DDL, DayPlan, IndexDB, IndexHead, IndexRow, day_of, fault, kind_of
+from quizzer.indexdb import SCHEMA_VERSION as LIGHT_SCHEMA_VERSION
+
+# The storage faults are raised from either module; callers import them from here.
+from quizzer.indexdb import StoreBusy as StoreBusy
+from quizzer.indexdb import StoreWriteError as StoreWriteError
+from quizzer.model import Event, Exam, LogEntry, MockAnswer, MockAttempt, Review
 from quizzer.scheduler import NEW, State
 
 # Frozen DDL: a migration, once shipped, never changes; a new schema is a new step.
@@ -107,64 +113,18 @@ _MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX mock_attempt_deck ON mock_attempt (deck, id)",
     ],
-    # The deck index: a cache of the card files of each deck folder (see quizzer/index.py),
-    # so that `due` and `review` are queries, not a parse of every file.
-    _INDEX_DDL := [
-        """CREATE TABLE IF NOT EXISTS deck_folder (
-            dir TEXT PRIMARY KEY,
-            digest TEXT NOT NULL,
-            deck_sig TEXT NOT NULL,
-            deck_id TEXT,
-            meta TEXT,
-            problems TEXT NOT NULL,
-            racy TEXT NOT NULL,
-            buckets TEXT NOT NULL
-        )""",
-        """CREATE TABLE IF NOT EXISTS deck_index (
-            dir TEXT NOT NULL,
-            name TEXT NOT NULL,
-            bucket INTEGER NOT NULL,
-            sig TEXT NOT NULL,
-            hash TEXT NOT NULL,
-            card_id TEXT,
-            number INTEGER,
-            section TEXT,
-            demo TEXT,
-            question TEXT,
-            card TEXT,
-            lines TEXT NOT NULL,
-            problems TEXT,
-            PRIMARY KEY (dir, name)
-        )""",
-        "CREATE INDEX IF NOT EXISTS deck_index_card ON deck_index (dir, card_id, number)",
-        "CREATE INDEX IF NOT EXISTS deck_index_number ON deck_index (dir, number, card_id)",
-        "CREATE INDEX IF NOT EXISTS card_state_due ON card_state (deck, due, card_id)",
-        # Covering indexes, so that a sync after an edit reads small index pages, not
-        # every row with its stored card.
-        "CREATE INDEX IF NOT EXISTS deck_index_sig ON deck_index (dir, bucket, name, sig, hash)",
-        "CREATE INDEX IF NOT EXISTS deck_index_section ON deck_index (dir, section)",
-        "CREATE INDEX IF NOT EXISTS deck_index_demo ON deck_index (dir, demo)",
-        "CREATE INDEX IF NOT EXISTS deck_index_problems ON deck_index (dir, name) "
-        "WHERE problems IS NOT NULL",
-    ],
+    # The deck index (quizzer/indexdb.py holds its DDL: a dropped table is made again).
+    INDEX_DDL,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
+# quick.py checks the version without importing this module.
+assert SCHEMA_VERSION == LIGHT_SCHEMA_VERSION, "update indexdb.SCHEMA_VERSION"
 _OWN_TABLES = frozenset({"card_state", "review_log"})  # what step 1 creates
 
 # How long one statement waits for another process's write lock before it gives up;
 # the review loop retries on top of this (review.LOCK_WAIT_LIMIT) with a notice.
 BUSY_TIMEOUT = 5.0
 
-# SQLite's primary result codes (the low byte of an extended code).
-_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
-
-
-class StoreBusy(QuizzerError):
-    """Another process holds the database's write lock; retrying later may succeed."""
-
-
-class StoreWriteError(QuizzerError):
-    """A write failed (disk full, I/O error, read-only); nothing was changed."""
 
 
 class UndoRefused(QuizzerError):
@@ -257,8 +217,7 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _day(s: str | None) -> date | None:
-    return date.fromisoformat(s) if s else None
+_day = day_of
 
 
 def _state_columns(prefix: str, s: State) -> dict[str, Any]:
@@ -276,8 +235,7 @@ def _state_from(row: Any) -> State:
                  due=_day(row.due), lapses=row.lapses)
 
 
-def _kind(kind: str) -> Kind:
-    return "drill" if kind == "drill" else "schedule"
+_kind = kind_of
 
 
 _REVIEW_COLUMNS = (
@@ -364,52 +322,6 @@ def _make_engine(url: str, busy_timeout: float) -> Engine:
 _BEGIN = "quizzer_begin"
 
 
-def _fault(label: str, exc: DBAPIError | BaseException, doing: str) -> QuizzerError:
-    """One line for a storage fault, naming the database and what to do."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    code = int(getattr(orig, "sqlite_errorcode", 0) or 0) & 0xFF
-    if code in (_BUSY, _LOCKED):
-        return StoreBusy(f"{label}: the database is locked by another program; {doing} "
-                         "did not happen, try again when it is done")
-    if code == _FULL:
-        return StoreWriteError(f"{label}: the disk is full; {doing} did not happen. "
-                               "Free some space and try again")
-    if code in (_READONLY, _CANTOPEN):
-        return StoreWriteError(
-            f"{label}: the database or its folder is read-only ({orig}); quizzer must "
-            "write both: fix the permissions or pass another --db")
-    if code in (_NOTADB, _CORRUPT):
-        return QuizzerError(f"{label}: not a quizzer database or damaged ({orig}); "
-                            "pass another --db")
-    return StoreWriteError(f"{label}: database error ({orig}); {doing} did not happen, "
-                           "try again")
-
-
-T = TypeVar("T")
-P = ParamSpec("P")
-
-
-def _index_method(fn: Callable[Concatenate[Store, P], T]) -> Callable[Concatenate[Store, P], T]:
-    """Run an index query; a dropped index table is created again and the query retried
-    (the index is a cache, so deleting it must always be safe)."""
-
-    def wrapper(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return fn(self, *args, **kwargs)
-        except OperationalError as exc:
-            if "no such table" not in str(exc.orig):
-                raise _fault(self.label, exc, "the command") from None
-        with self._index(write=True) as conn:
-            for ddl in _INDEX_DDL:
-                conn.exec_driver_sql(ddl)
-            # Without its files, no folder's record can be trusted.
-            conn.exec_driver_sql("DELETE FROM deck_folder")
-        return fn(self, *args, **kwargs)
-
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
-
-
 class Store:
     """Schedules and review history for any number of decks, keyed by (deck id, card id)."""
 
@@ -452,7 +364,7 @@ class Store:
             raise
         except DBAPIError as exc:
             engine.dispose()
-            raise _fault(label, exc, "opening it") from None
+            raise fault(label, exc, "opening it") from None
         return cls(engine, label)
 
     @staticmethod
@@ -497,8 +409,8 @@ class Store:
             finally:
                 raw.execute("ROLLBACK")
         except Exception as exc:  # the driver's sqlite3.Error; only codes matter here
-            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (_BUSY, _LOCKED):
-                raise _fault(label, exc, "opening it") from None
+            if not isinstance(fault(label, exc, ""), StoreBusy):
+                raise fault(label, exc, "opening it") from None
         finally:
             raw.execute(f"PRAGMA busy_timeout = {int(old)}")
 
@@ -522,7 +434,7 @@ class Store:
             with Session(bind) as session, session.begin():
                 yield session
         except DBAPIError as exc:
-            raise _fault(self.label, exc, "the change" if write else "reading") from None
+            raise fault(self.label, exc, "the change" if write else "reading") from None
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -539,7 +451,7 @@ class Store:
                 finally:
                     self._snapshot = None
         except DBAPIError as exc:
-            raise _fault(self.label, exc, "reading") from None
+            raise fault(self.label, exc, "reading") from None
 
     def schema_version(self) -> int:
         with self._engine.connect() as conn:
@@ -750,273 +662,98 @@ class Store:
                                           m.minutes, answers))
             return result
 
-    # -- the deck index (a cache of the deck folder; see quizzer/index.py) -------------
-    # Plain SQL over indexed columns: these run on every command, on 100,000 cards.
+    # -- the deck index and the day's queue (quizzer/indexdb.py: plain SQL, one copy) ---
+    # Inside snapshot() they join its transaction; else each runs in one of its own.
 
     @contextmanager
-    def _index(self, write: bool = False) -> Iterator[Connection]:
-        if self._snapshot is not None and not write:  # a read inside snapshot(): same view
-            yield self._snapshot.connection()
+    def _light(self) -> Iterator[IndexDB]:
+        if self._snapshot is not None:
+            raw = self._snapshot.connection().connection.dbapi_connection
+            assert raw is not None
+            yield IndexDB(raw, self.label)  # type: ignore[arg-type]
             return
-        # A sync reads and then writes: take the write lock first (BEGIN IMMEDIATE), so
-        # that two commands syncing at once wait for each other instead of failing.
-        bind = self._engine.execution_options(**{_BEGIN: "IMMEDIATE"}) if write else self._engine
-        with bind.begin() as conn:
-            yield conn
+        try:
+            pooled = self._engine.raw_connection()
+        except DBAPIError as exc:
+            raise fault(self.label, exc, "reading") from None
+        try:
+            yield IndexDB(pooled.driver_connection, self.label)  # type: ignore[arg-type]
+        finally:
+            pooled.close()
 
-    @_index_method
     def index_head(self, folder: str) -> tuple[IndexHead | None, int]:
-        """What the index last recorded for a deck folder (None if never indexed), and how
-        many of its files the index holds."""
-        with self._index() as conn:
-            row = conn.exec_driver_sql(
-                "SELECT digest, deck_sig, deck_id, meta, problems, racy, buckets FROM deck_folder "
-                "WHERE dir = ?", (folder,)).first()
-            count = conn.exec_driver_sql(
-                "SELECT count(*) FROM deck_index WHERE dir = ?", (folder,)).scalar()
-        return (IndexHead(*row) if row is not None else None), int(count or 0)
+        with self._light() as db:
+            return db.index_head(folder)
 
-    @_index_method
     def index_signatures(
         self, folder: str, buckets: list[int] | None = None
     ) -> dict[str, tuple[str, str]]:
-        """File name -> (stat signature, content hash) of the indexed files of a folder:
-        all of them, or those in the given buckets (see quizzer/index.py)."""
-        query = "SELECT name, sig, hash FROM deck_index WHERE dir = ?"
-        params: tuple[str, ...] = (folder,)
-        if buckets is not None:
-            query += " AND bucket IN (SELECT value FROM json_each(?))"
-            params += (json.dumps(buckets),)
-        with self._index() as conn:
-            rows = conn.exec_driver_sql(query, params).all()
-            return {name: (sig, digest) for name, sig, digest in rows}
+        with self._light() as db:
+            return db.index_signatures(folder, buckets)
 
-    @_index_method
     def index_write(
         self, folder: str, head: IndexHead, upserts: list[IndexRow], deleted: list[str]
     ) -> None:
-        """Record the files re-read, drop the files gone, and the folder's new head, in one
-        transaction."""
-        with self._index(write=True) as conn:
-            if deleted:
-                conn.exec_driver_sql("DELETE FROM deck_index WHERE dir = ? AND name = ?",
-                                     [(folder, name) for name in deleted])
-            if upserts:
-                conn.exec_driver_sql(
-                    "INSERT OR REPLACE INTO deck_index (dir, name, bucket, sig, hash, card_id, "
-                    "number, section, demo, question, card, lines, problems) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(folder, *row) for row in upserts])
-            self._put_head(conn, folder, head)
+        with self._light() as db:
+            db.index_write(folder, head, upserts, deleted)
 
-    @_index_method
     def index_set_head(self, folder: str, head: IndexHead, expect: str | None = None) -> bool:
-        """Write a folder's head; with `expect`, only if the stored digest is still that
-        (so a sync that another command overtook leaves the newer record alone)."""
-        with self._index(write=True) as conn:
-            if expect is None:
-                self._put_head(conn, folder, head)
-                return True
-            done = conn.exec_driver_sql(
-                "UPDATE deck_folder SET digest = ?, deck_sig = ?, deck_id = ?, meta = ?, "
-                "problems = ?, racy = ?, buckets = ? WHERE dir = ? AND digest = ?",
-                (*head, folder, expect))
-            return bool(done.rowcount)
+        with self._light() as db:
+            return db.index_set_head(folder, head, expect)
 
-    @staticmethod
-    def _put_head(conn: Connection, folder: str, head: IndexHead) -> None:
-        conn.exec_driver_sql(
-            "INSERT OR REPLACE INTO deck_folder (dir, digest, deck_sig, deck_id, meta, "
-            "problems, racy, buckets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (folder, *head))
-
-    @_index_method
     def index_forget(self, folder: str) -> None:
-        """Drop a folder's index, so the next command reads every file again."""
-        with self._index(write=True) as conn:
-            conn.exec_driver_sql("DELETE FROM deck_index WHERE dir = ?", (folder,))
-            conn.exec_driver_sql("DELETE FROM deck_folder WHERE dir = ?", (folder,))
+        with self._light() as db:
+            db.index_forget(folder)
 
-    @_index_method
     def index_conflicts(
         self, folder: str, sections: list[str] | None, demos: list[str] | None
     ) -> list[tuple[str, str, str, str | None, str]]:
-        """Cross-file problems as (file, field, value, owner file or None, lines JSON):
-        an id or number used by an earlier file (in name order, as the loader checks),
-        a section not in deck.yaml, a demo not in the registry."""
-        out: list[tuple[str, str, str, str | None, str]] = []
-        with self._index() as conn:
-            for field in ("card_id", "number"):
-                rows = conn.exec_driver_sql(
-                    f"SELECT name, {field}, lines, (SELECT min(name) FROM deck_index j "
-                    f"WHERE j.dir = i.dir AND j.{field} = i.{field}) FROM deck_index i "
-                    f"WHERE dir = ? AND {field} IN (SELECT {field} FROM deck_index WHERE "
-                    f"dir = ? AND {field} IS NOT NULL GROUP BY {field} HAVING count(*) > 1)",
-                    (folder, folder))
-                out += [(name, "id" if field == "card_id" else field, str(value), owner,
-                         lines) for name, value, lines, owner in rows if name != owner]
-            for field, allowed in (("section", sections), ("demo", demos)):
-                if allowed is None:
-                    continue
-                rows = conn.exec_driver_sql(
-                    f"SELECT name, {field}, lines FROM deck_index WHERE dir = ? AND "
-                    f"{field} IS NOT NULL AND {field} NOT IN (SELECT value FROM json_each(?))",
-                    (folder, json.dumps(allowed)))
-                out += [(name, field, value, None, lines) for name, value, lines in rows]
-        return out
+        with self._light() as db:
+            return db.index_conflicts(folder, sections, demos)
 
-    @_index_method
     def index_file_problems(self, folder: str) -> list[tuple[str, str]]:
-        """(file name, problems JSON) of every indexed file that did not load."""
-        with self._index() as conn:
-            return [(n, p) for n, p in conn.exec_driver_sql(
-                "SELECT name, problems FROM deck_index WHERE dir = ? AND problems IS NOT NULL "
-                "ORDER BY name", (folder,))]
+        with self._light() as db:
+            return db.index_file_problems(folder)
 
-    @_index_method
     def index_present(self, folder: str, card_ids: list[str]) -> list[str]:
-        """The given card ids that are in the folder's index, in the order given."""
-        with self._index() as conn:
-            found = {c for (c,) in conn.exec_driver_sql(
-                "SELECT card_id FROM deck_index WHERE dir = ? AND card_id IN "
-                "(SELECT value FROM json_each(?))", (folder, json.dumps(card_ids)))}
-        return [c for c in card_ids if c in found]
+        with self._light() as db:
+            return db.index_present(folder, card_ids)
 
-    @_index_method
     def index_count(self, folder: str) -> int:
-        """How many indexed files of a folder hold a valid card."""
-        with self._index() as conn:
-            return int(conn.exec_driver_sql(
-                "SELECT count(*) FROM deck_index WHERE dir = ? AND card_id IS NOT NULL",
-                (folder,)).scalar() or 0)
+        with self._light() as db:
+            return db.index_count(folder)
 
-    @_index_method
     def index_cards(self, folder: str, card_ids: list[str]) -> list[str]:
-        """The stored card JSON of the given card ids."""
-        with self._index() as conn:
-            return [c for (c,) in conn.exec_driver_sql(
-                "SELECT card FROM deck_index WHERE dir = ? AND card_id IN "
-                "(SELECT value FROM json_each(?)) ORDER BY number", (folder, json.dumps(card_ids)))]
+        with self._light() as db:
+            return db.index_cards(folder, card_ids)
 
-    @_index_method
     def index_find(self, folder: str, ref: str) -> str | None:
-        """The stored card JSON of a card by id, or by number when `ref` is all digits."""
-        with self._index() as conn:
-            row = conn.exec_driver_sql(
-                "SELECT card FROM deck_index WHERE dir = ? AND (card_id = ? OR number = ?) "
-                "ORDER BY card_id = ? DESC LIMIT 1",
-                (folder, ref, int(ref) if ref.isascii() and ref.isdigit() else None, ref)).first()
-        return row[0] if row else None
+        with self._light() as db:
+            return db.index_find(folder, ref)
 
-    @_index_method
     def index_all_cards(self, folder: str) -> list[str]:
-        """Every card's stored JSON, in number order."""
-        with self._index() as conn:
-            return [c for (c,) in conn.exec_driver_sql(
-                "SELECT card FROM deck_index WHERE dir = ? AND card IS NOT NULL "
-                "ORDER BY number", (folder,))]
+        with self._light() as db:
+            return db.index_all_cards(folder)
 
-    @_index_method
     def index_listing(self, folder: str, deck: str) -> list[tuple[Any, ...]]:
-        """Every card with its schedule, by number: (id, number, question, section, demo,
-        repetitions, interval, ease, due, lapses), the state columns NULL for new cards."""
-        with self._index() as conn:
-            return [tuple(r) for r in conn.exec_driver_sql(
-                "SELECT i.card_id, i.number, i.question, i.section, i.demo, s.repetitions, "
-                "s.interval, s.ease, s.due, s.lapses FROM deck_index i LEFT JOIN card_state s "
-                "ON s.deck = ? AND s.card_id = i.card_id WHERE i.dir = ? AND i.card_id IS NOT "
-                "NULL ORDER BY i.number", (deck, folder))]
+        with self._light() as db:
+            return db.index_listing(folder, deck)
 
-    @_index_method
     def day_plan(
         self, folder: str, deck: str, day: date, graded: list[str], due_limit: int,
         new_limit: int,
     ) -> DayPlan:
-        """What the day's queue is built from, without loading the deck: the cards due on
-        or before `day` (oldest first, then by number) and the new cards (by number), each
-        up to its limit and leaving out `graded`; the total due; the next due date."""
-        g = json.dumps(graded)
-        with self._index() as conn:
-            due_rows = conn.exec_driver_sql(
-                "SELECT i.card_id FROM card_state s JOIN deck_index i ON i.dir = ? AND "
-                "i.card_id = s.card_id WHERE s.deck = ? AND s.due IS NOT NULL AND s.due <= ? "
-                "AND s.card_id NOT IN (SELECT value FROM json_each(?)) "
-                "ORDER BY s.due, i.number LIMIT ?",
-                (folder, deck, day.isoformat(), g, due_limit)).all()
-            new_rows = conn.exec_driver_sql(
-                "SELECT i.card_id FROM deck_index i WHERE i.dir = ? AND i.card_id IS NOT NULL "
-                "AND i.card_id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS "
-                "(SELECT 1 FROM card_state s WHERE s.deck = ? AND s.card_id = i.card_id AND "
-                "s.due IS NOT NULL) ORDER BY i.number LIMIT ?",
-                (folder, g, deck, new_limit)).all()
-            upcoming = self._next_due(conn, folder, deck, None)
-        return DayPlan([r[0] for r in due_rows], [r[0] for r in new_rows], upcoming)
+        with self._light() as db:
+            return db.day_plan(folder, deck, day, graded, due_limit, new_limit)
 
-    @_index_method
     def due_count(self, folder: str, deck: str, day: date) -> int:
-        """How many of the folder's cards are due on or before `day`."""
-        with self._index() as conn:
-            return int(conn.exec_driver_sql(
-                "SELECT count(*) FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL AND "
-                "s.due <= ? AND EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND "
-                "i.card_id = s.card_id)", (deck, day.isoformat(), folder)).scalar() or 0)
+        with self._light() as db:
+            return db.due_count(folder, deck, day)
 
-    @_index_method
     def next_due_after(self, folder: str, deck: str, day: date | None) -> date | None:
-        """The first due date of the folder's cards after `day` (None: the first at all)."""
-        with self._index() as conn:
-            return self._next_due(conn, folder, deck, day)
+        with self._light() as db:
+            return db.next_due_after(folder, deck, day)
 
-    @staticmethod
-    def _next_due(conn: Connection, folder: str, deck: str, day: date | None) -> date | None:
-        return _day(conn.exec_driver_sql(
-            "SELECT s.due FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL "
-            "AND s.due > ? AND EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND "
-            "i.card_id = s.card_id) ORDER BY s.due LIMIT 1",
-            (deck, day.isoformat() if day else "", folder)).scalar())
-
-    @_index_method
     def states_of(self, deck: str, card_ids: list[str]) -> dict[str, State]:
-        """The stored schedules of the given cards (new cards are absent)."""
-        with self._index() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT card_id, repetitions, interval, ease, due, lapses FROM card_state "
-                "WHERE deck = ? AND card_id IN (SELECT value FROM json_each(?))",
-                (deck, json.dumps(card_ids)))
-            return {cid: State(rep, ivl, ease, _day(due), lapses)
-                    for cid, rep, ivl, ease, due, lapses in rows}
-
-
-class IndexHead(NamedTuple):
-    """A deck folder's entry in the index: the digest of its last scan, deck.yaml's
-    signature, the deck id and metadata (JSON), its problems (JSON list), its racy
-    files (JSON object: name -> content hash), and the number of files with the digest of
-    each bucket of them (JSON), which narrows a sync to the buckets that changed."""
-
-    digest: str
-    deck_sig: str
-    deck_id: str | None
-    meta: str | None
-    problems: str
-    racy: str
-    buckets: str
-
-
-class IndexRow(NamedTuple):
-    name: str
-    bucket: int
-    sig: str
-    hash: str
-    card_id: str | None
-    number: int | None
-    section: str | None
-    demo: str | None
-    question: str | None
-    card: str | None
-    lines: str
-    problems: str | None
-
-
-class DayPlan(NamedTuple):
-    due: list[str]
-    new: list[str]
-    next_due: date | None
+        with self._light() as db:
+            return db.states_of(deck, card_ids)

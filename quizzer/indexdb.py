@@ -1,0 +1,489 @@
+"""The deck index and today's queue as plain SQL over one sqlite3 connection.
+
+Rule 1: no SQLAlchemy here. `due`, and a sync that re-reads a few edited files, run on
+the standard library's sqlite3 alone (quizzer/quick.py); the Store runs the same methods
+on its own connection, so there is one copy of every query.
+Rule 2: every sqlite3 error becomes one QuizzerError line (fault) saying what to do; a
+dropped index table is created again, since the index is only a cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+
+from quizzer.errors import QuizzerError
+from quizzer.model import Exam, Kind, LogEntry
+from quizzer.scheduler import State
+
+# The schema version this quizzer writes; quizzer/store.py holds the migrations and
+# checks that their number is this one.
+SCHEMA_VERSION = 3
+
+# The deck index: a cache of the card files of each deck folder (see quizzer/index.py),
+# so that `due` and `review` are queries, not a parse of every file. Migration step 3,
+# and what a dropped index table is created again from.
+INDEX_DDL = [
+    """CREATE TABLE IF NOT EXISTS deck_folder (
+        dir TEXT PRIMARY KEY,
+        digest TEXT NOT NULL,
+        deck_sig TEXT NOT NULL,
+        deck_id TEXT,
+        meta TEXT,
+        problems TEXT NOT NULL,
+        racy TEXT NOT NULL,
+        buckets TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS deck_index (
+        dir TEXT NOT NULL,
+        name TEXT NOT NULL,
+        bucket INTEGER NOT NULL,
+        sig TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        card_id TEXT,
+        number INTEGER,
+        section TEXT,
+        demo TEXT,
+        question TEXT,
+        card TEXT,
+        lines TEXT NOT NULL,
+        problems TEXT,
+        PRIMARY KEY (dir, name)
+    )""",
+    "CREATE INDEX IF NOT EXISTS deck_index_card ON deck_index (dir, card_id, number)",
+    "CREATE INDEX IF NOT EXISTS deck_index_number ON deck_index (dir, number, card_id)",
+    "CREATE INDEX IF NOT EXISTS card_state_due ON card_state (deck, due, card_id)",
+    # Covering indexes, so that a sync after an edit reads small index pages, not
+    # every row with its stored card.
+    "CREATE INDEX IF NOT EXISTS deck_index_sig ON deck_index (dir, bucket, name, sig, hash)",
+    "CREATE INDEX IF NOT EXISTS deck_index_section ON deck_index (dir, section)",
+    "CREATE INDEX IF NOT EXISTS deck_index_demo ON deck_index (dir, demo)",
+    "CREATE INDEX IF NOT EXISTS deck_index_problems ON deck_index (dir, name) "
+    "WHERE problems IS NOT NULL",
+]
+
+# SQLite's primary result codes (the low byte of an extended code).
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+
+
+class StoreBusy(QuizzerError):
+    """Another process holds the database's write lock; retrying later may succeed."""
+
+
+class StoreWriteError(QuizzerError):
+    """A write failed (disk full, I/O error, read-only); nothing was changed."""
+
+
+def error_code(exc: BaseException) -> int:
+    """SQLite's primary result code of a driver error (SQLAlchemy's wrapper or not)."""
+    orig = getattr(exc, "orig", None) or exc
+    return int(getattr(orig, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def fault(label: str, exc: BaseException, doing: str) -> QuizzerError:
+    """One line for a storage fault, naming the database and what to do."""
+    orig = getattr(exc, "orig", None) or exc
+    code = error_code(exc)
+    if code in (_BUSY, _LOCKED):
+        return StoreBusy(f"{label}: the database is locked by another program; {doing} "
+                         "did not happen, try again when it is done")
+    if code == _FULL:
+        return StoreWriteError(f"{label}: the disk is full; {doing} did not happen. "
+                               "Free some space and try again")
+    if code in (_READONLY, _CANTOPEN):
+        return StoreWriteError(
+            f"{label}: the database or its folder is read-only ({orig}); quizzer must "
+            "write both: fix the permissions or pass another --db")
+    if code in (_NOTADB, _CORRUPT):
+        return QuizzerError(f"{label}: not a quizzer database or damaged ({orig}); "
+                            "pass another --db")
+    return StoreWriteError(f"{label}: database error ({orig}); {doing} did not happen, "
+                           "try again")
+
+
+def day_of(s: str | None) -> date | None:
+    return date.fromisoformat(s) if s else None
+
+
+def kind_of(kind: str) -> Kind:
+    return "drill" if kind == "drill" else "schedule"
+
+
+class IndexHead(NamedTuple):
+    """A deck folder's entry in the index: the digest of its last scan, deck.yaml's
+    signature, the deck id and metadata (JSON), its problems (JSON list), its racy
+    files (JSON object: name -> content hash), and the number of files with the digest of
+    each bucket of them (JSON), which narrows a sync to the buckets that changed."""
+
+    digest: str
+    deck_sig: str
+    deck_id: str | None
+    meta: str | None
+    problems: str
+    racy: str
+    buckets: str
+
+
+class IndexRow(NamedTuple):
+    name: str
+    bucket: int
+    sig: str
+    hash: str
+    card_id: str | None
+    number: int | None
+    section: str | None
+    demo: str | None
+    question: str | None
+    card: str | None
+    lines: str
+    problems: str | None
+
+
+class DayPlan(NamedTuple):
+    due: list[str]
+    new: list[str]
+    next_due: date | None
+
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _index_method(
+    fn: Callable[Concatenate[IndexDB, P], T],
+) -> Callable[Concatenate[IndexDB, P], T]:
+    """Run a query: a storage error is one line; a dropped index table is created again
+    and the query retried (the index is a cache, so deleting it must always be safe)."""
+
+    @functools.wraps(fn)
+    def wrapper(self: IndexDB, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc) or self.conn.in_transaction:
+                raise fault(self.label, exc, "the command") from None
+        except sqlite3.Error as exc:
+            raise fault(self.label, exc, "the command") from None
+        try:
+            with self._transaction("IMMEDIATE") as conn:
+                for ddl in INDEX_DDL:
+                    conn.execute(ddl)
+                # Without its files, no folder's record can be trusted.
+                conn.execute("DELETE FROM deck_folder")
+            return fn(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise fault(self.label, exc, "the command") from None
+
+    return wrapper
+
+
+class IndexDB:
+    """The index and day-plan queries on one sqlite3 connection in autocommit mode.
+
+    Inside a transaction the caller opened (the Store's snapshot), reads join it; else
+    each method runs in a transaction of its own, a write taking the lock first.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, label: str) -> None:
+        self.conn = conn
+        self.label = label
+
+    @classmethod
+    def connect(cls, path: str, label: str, busy_timeout: float) -> IndexDB:
+        """A connection of its own to an existing database file (quizzer/quick.py)."""
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=busy_timeout,
+                                   isolation_level=None, check_same_thread=False)
+            # FULL: an index write survives a power cut, as a grade does.
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise fault(label, exc, "opening it") from None
+        return cls(conn, label)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def schema_version(self) -> int:
+        try:
+            return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise fault(self.label, exc, "reading") from None
+
+    @contextmanager
+    def _transaction(self, mode: str = "") -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        if conn.in_transaction:
+            assert not mode, "no writes inside a snapshot"
+            yield conn
+            return
+        conn.execute(f"BEGIN {mode}")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees one state of the file, even while another process
+        writes."""
+        try:
+            with self._transaction():
+                yield
+        except sqlite3.Error as exc:
+            raise fault(self.label, exc, "reading") from None
+
+    # -- the review day ----------------------------------------------------------------
+
+    @_index_method
+    def today_log(self, deck: str, day: date) -> list[LogEntry]:
+        """The review day's log rows in the order they were given."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT card_id, grade, kind, before_due IS NULL FROM review_log "
+                "WHERE deck = ? AND review_day = ? ORDER BY id", (deck, day.isoformat()))
+            return [LogEntry(cid, grade, kind_of(kind), bool(new))
+                    for cid, grade, kind, new in rows]
+
+    @_index_method
+    def exam(self, deck: str) -> Exam | None:
+        """The deck's exam date, or None when none is set."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT exam_day, window_days, set_on FROM exam_plan "
+                               "WHERE deck = ?", (deck,)).fetchone()
+        if row is None:
+            return None
+        return Exam(date.fromisoformat(row[0]), int(row[1]), date.fromisoformat(row[2]))
+
+    # -- the deck index ----------------------------------------------------------------
+
+    @_index_method
+    def index_head(self, folder: str) -> tuple[IndexHead | None, int]:
+        """What the index last recorded for a deck folder (None if never indexed), and how
+        many of its files the index holds."""
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT digest, deck_sig, deck_id, meta, problems, racy, buckets FROM deck_folder "
+                "WHERE dir = ?", (folder,)).fetchone()
+            count = conn.execute(
+                "SELECT count(*) FROM deck_index WHERE dir = ?", (folder,)).fetchone()[0]
+        return (IndexHead(*row) if row is not None else None), int(count or 0)
+
+    @_index_method
+    def index_signatures(
+        self, folder: str, buckets: list[int] | None = None
+    ) -> dict[str, tuple[str, str]]:
+        """File name -> (stat signature, content hash) of the indexed files of a folder:
+        all of them, or those in the given buckets (see quizzer/index.py)."""
+        query = "SELECT name, sig, hash FROM deck_index WHERE dir = ?"
+        params: tuple[str, ...] = (folder,)
+        if buckets is not None:
+            query += " AND bucket IN (SELECT value FROM json_each(?))"
+            params += (json.dumps(buckets),)
+        with self._transaction() as conn:
+            return {name: (sig, digest) for name, sig, digest in conn.execute(query, params)}
+
+    @_index_method
+    def index_write(
+        self, folder: str, head: IndexHead, upserts: list[IndexRow], deleted: list[str]
+    ) -> None:
+        """Record the files re-read, drop the files gone, and the folder's new head, in one
+        transaction."""
+        with self._transaction("IMMEDIATE") as conn:
+            if deleted:
+                conn.executemany("DELETE FROM deck_index WHERE dir = ? AND name = ?",
+                                 [(folder, name) for name in deleted])
+            if upserts:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO deck_index (dir, name, bucket, sig, hash, card_id, "
+                    "number, section, demo, question, card, lines, problems) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(folder, *row) for row in upserts])
+            self._put_head(conn, folder, head)
+
+    @_index_method
+    def index_set_head(self, folder: str, head: IndexHead, expect: str | None = None) -> bool:
+        """Write a folder's head; with `expect`, only if the stored digest is still that
+        (so a sync that another command overtook leaves the newer record alone)."""
+        with self._transaction("IMMEDIATE") as conn:
+            if expect is None:
+                self._put_head(conn, folder, head)
+                return True
+            done = conn.execute(
+                "UPDATE deck_folder SET digest = ?, deck_sig = ?, deck_id = ?, meta = ?, "
+                "problems = ?, racy = ?, buckets = ? WHERE dir = ? AND digest = ?",
+                (*head, folder, expect))
+            return bool(done.rowcount)
+
+    @staticmethod
+    def _put_head(conn: sqlite3.Connection, folder: str, head: IndexHead) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO deck_folder (dir, digest, deck_sig, deck_id, meta, "
+            "problems, racy, buckets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (folder, *head))
+
+    @_index_method
+    def index_forget(self, folder: str) -> None:
+        """Drop a folder's index, so the next command reads every file again."""
+        with self._transaction("IMMEDIATE") as conn:
+            conn.execute("DELETE FROM deck_index WHERE dir = ?", (folder,))
+            conn.execute("DELETE FROM deck_folder WHERE dir = ?", (folder,))
+
+    @_index_method
+    def index_conflicts(
+        self, folder: str, sections: list[str] | None, demos: list[str] | None
+    ) -> list[tuple[str, str, str, str | None, str]]:
+        """Cross-file problems as (file, field, value, owner file or None, lines JSON):
+        an id or number used by an earlier file (in name order, as the loader checks),
+        a section not in deck.yaml, a demo not in the registry."""
+        out: list[tuple[str, str, str, str | None, str]] = []
+        with self._transaction() as conn:
+            for field in ("card_id", "number"):
+                rows = conn.execute(
+                    f"SELECT name, {field}, lines, (SELECT min(name) FROM deck_index j "
+                    f"WHERE j.dir = i.dir AND j.{field} = i.{field}) FROM deck_index i "
+                    f"WHERE dir = ? AND {field} IN (SELECT {field} FROM deck_index WHERE "
+                    f"dir = ? AND {field} IS NOT NULL GROUP BY {field} HAVING count(*) > 1)",
+                    (folder, folder))
+                out += [(name, "id" if field == "card_id" else field, str(value), owner,
+                         lines) for name, value, lines, owner in rows if name != owner]
+            for field, allowed in (("section", sections), ("demo", demos)):
+                if allowed is None:
+                    continue
+                rows = conn.execute(
+                    f"SELECT name, {field}, lines FROM deck_index WHERE dir = ? AND "
+                    f"{field} IS NOT NULL AND {field} NOT IN (SELECT value FROM json_each(?))",
+                    (folder, json.dumps(allowed)))
+                out += [(name, field, value, None, lines) for name, value, lines in rows]
+        return out
+
+    @_index_method
+    def index_file_problems(self, folder: str) -> list[tuple[str, str]]:
+        """(file name, problems JSON) of every indexed file that did not load."""
+        with self._transaction() as conn:
+            return [(n, p) for n, p in conn.execute(
+                "SELECT name, problems FROM deck_index WHERE dir = ? AND problems IS NOT NULL "
+                "ORDER BY name", (folder,))]
+
+    @_index_method
+    def index_present(self, folder: str, card_ids: list[str]) -> list[str]:
+        """The given card ids that are in the folder's index, in the order given."""
+        with self._transaction() as conn:
+            found = {c for (c,) in conn.execute(
+                "SELECT card_id FROM deck_index WHERE dir = ? AND card_id IN "
+                "(SELECT value FROM json_each(?))", (folder, json.dumps(card_ids)))}
+        return [c for c in card_ids if c in found]
+
+    @_index_method
+    def index_count(self, folder: str) -> int:
+        """How many indexed files of a folder hold a valid card."""
+        with self._transaction() as conn:
+            return int(conn.execute(
+                "SELECT count(*) FROM deck_index WHERE dir = ? AND card_id IS NOT NULL",
+                (folder,)).fetchone()[0] or 0)
+
+    @_index_method
+    def index_cards(self, folder: str, card_ids: list[str]) -> list[str]:
+        """The stored card JSON of the given card ids."""
+        with self._transaction() as conn:
+            return [c for (c,) in conn.execute(
+                "SELECT card FROM deck_index WHERE dir = ? AND card_id IN "
+                "(SELECT value FROM json_each(?)) ORDER BY number", (folder, json.dumps(card_ids)))]
+
+    @_index_method
+    def index_find(self, folder: str, ref: str) -> str | None:
+        """The stored card JSON of a card by id, or by number when `ref` is all digits."""
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT card FROM deck_index WHERE dir = ? AND (card_id = ? OR number = ?) "
+                "ORDER BY card_id = ? DESC LIMIT 1",
+                (folder, ref, int(ref) if ref.isascii() and ref.isdigit() else None, ref)
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    @_index_method
+    def index_all_cards(self, folder: str) -> list[str]:
+        """Every card's stored JSON, in number order."""
+        with self._transaction() as conn:
+            return [c for (c,) in conn.execute(
+                "SELECT card FROM deck_index WHERE dir = ? AND card IS NOT NULL "
+                "ORDER BY number", (folder,))]
+
+    @_index_method
+    def index_listing(self, folder: str, deck: str) -> list[tuple[Any, ...]]:
+        """Every card with its schedule, by number: (id, number, question, section, demo,
+        repetitions, interval, ease, due, lapses), the state columns NULL for new cards."""
+        with self._transaction() as conn:
+            return [tuple(r) for r in conn.execute(
+                "SELECT i.card_id, i.number, i.question, i.section, i.demo, s.repetitions, "
+                "s.interval, s.ease, s.due, s.lapses FROM deck_index i LEFT JOIN card_state s "
+                "ON s.deck = ? AND s.card_id = i.card_id WHERE i.dir = ? AND i.card_id IS NOT "
+                "NULL ORDER BY i.number", (deck, folder))]
+
+    @_index_method
+    def day_plan(
+        self, folder: str, deck: str, day: date, graded: list[str], due_limit: int,
+        new_limit: int,
+    ) -> DayPlan:
+        """What the day's queue is built from, without loading the deck: the cards due on
+        or before `day` (oldest first, then by number) and the new cards (by number), each
+        up to its limit and leaving out `graded`; the total due; the next due date."""
+        g = json.dumps(graded)
+        with self._transaction() as conn:
+            due_rows = conn.execute(
+                "SELECT i.card_id FROM card_state s JOIN deck_index i ON i.dir = ? AND "
+                "i.card_id = s.card_id WHERE s.deck = ? AND s.due IS NOT NULL AND s.due <= ? "
+                "AND s.card_id NOT IN (SELECT value FROM json_each(?)) "
+                "ORDER BY s.due, i.number LIMIT ?",
+                (folder, deck, day.isoformat(), g, due_limit)).fetchall()
+            new_rows = conn.execute(
+                "SELECT i.card_id FROM deck_index i WHERE i.dir = ? AND i.card_id IS NOT NULL "
+                "AND i.card_id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS "
+                "(SELECT 1 FROM card_state s WHERE s.deck = ? AND s.card_id = i.card_id AND "
+                "s.due IS NOT NULL) ORDER BY i.number LIMIT ?",
+                (folder, g, deck, new_limit)).fetchall()
+            upcoming = self._next_due(conn, folder, deck, None)
+        return DayPlan([r[0] for r in due_rows], [r[0] for r in new_rows], upcoming)
+
+    @_index_method
+    def due_count(self, folder: str, deck: str, day: date) -> int:
+        """How many of the folder's cards are due on or before `day`."""
+        with self._transaction() as conn:
+            return int(conn.execute(
+                "SELECT count(*) FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL AND "
+                "s.due <= ? AND EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND "
+                "i.card_id = s.card_id)", (deck, day.isoformat(), folder)).fetchone()[0] or 0)
+
+    @_index_method
+    def next_due_after(self, folder: str, deck: str, day: date | None) -> date | None:
+        """The first due date of the folder's cards after `day` (None: the first at all)."""
+        with self._transaction() as conn:
+            return self._next_due(conn, folder, deck, day)
+
+    @staticmethod
+    def _next_due(
+        conn: sqlite3.Connection, folder: str, deck: str, day: date | None
+    ) -> date | None:
+        row = conn.execute(
+            "SELECT s.due FROM card_state s WHERE s.deck = ? AND s.due IS NOT NULL "
+            "AND s.due > ? AND EXISTS (SELECT 1 FROM deck_index i WHERE i.dir = ? AND "
+            "i.card_id = s.card_id) ORDER BY s.due LIMIT 1",
+            (deck, day.isoformat() if day else "", folder)).fetchone()
+        return day_of(row[0]) if row else None
+
+    @_index_method
+    def states_of(self, deck: str, card_ids: list[str]) -> dict[str, State]:
+        """The stored schedules of the given cards (new cards are absent)."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT card_id, repetitions, interval, ease, due, lapses FROM card_state "
+                "WHERE deck = ? AND card_id IN (SELECT value FROM json_each(?))",
+                (deck, json.dumps(card_ids)))
+            return {cid: State(rep, ivl, ease, day_of(due), lapses)
+                    for cid, rep, ivl, ease, due, lapses in rows}
