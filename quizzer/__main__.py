@@ -1,7 +1,8 @@
 """Entry point for `python -m quizzer` and the `quizzer` script; the CLI does the rest.
 
 Rule: this module imports nothing heavy before it can catch Ctrl-C, so an interrupt even
-while the CLI is still loading ends with one line, not a traceback.
+while the CLI is still loading ends with one line, not a traceback. A plain `due` is
+answered without loading the CLI at all (quizzer/quick.py).
 """
 
 import sys
@@ -9,6 +10,10 @@ import sys
 
 def run() -> None:
     try:
+        from quizzer.quick import quick
+
+        if quick(sys.argv[1:]):
+            return
         from quizzer.cli import main
 
         main()

@@ -8,16 +8,14 @@ Heavy libraries (numpy, plotting) are imported inside the commands that need the
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
-import io
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -28,9 +26,9 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from quizzer.cards import Card, Deck
-    from quizzer.index import IndexedDeck
+    from quizzer.index import Db, IndexedDeck
     from quizzer.model import Exam, LogEntry, Review
-    from quizzer.review import Reviewer, Summary
+    from quizzer.review import GradeStore, Reviewer, Summary
     from quizzer.scheduler import State
     from quizzer.store import Store
     from quizzer.ui.demo import DemoRun
@@ -249,7 +247,7 @@ def _deck(deck: str | None) -> Deck:
     return load_deck(resolve_deck(deck), known_demos=REGISTRY)
 
 
-def _indexed(deck: str | None, store: Store) -> IndexedDeck:
+def _indexed(deck: str | None, store: Db) -> IndexedDeck:
     """A deck through its index in the database: only files changed since the last
     command are read (see quizzer/index.py)."""
     from quizzer.demos import REGISTRY
@@ -348,7 +346,7 @@ def review(
         _review_many(names, db, day, new, reviews, leech_lapses, plain)
         return
     [deck_name] = names
-    with _store(db, deck_name) as store:
+    with _review_db(db, deck_name) as (store, grades):
         idx = _indexed(deck_name, store)
         with store.snapshot():  # the log and the states as of one moment
             log = store.today_log(idx.id, day)
@@ -390,10 +388,34 @@ def review(
                     store.due_count(idx.key, idx.id, when),
                     store.next_due_after(idx.key, idx.id, when))
 
-        reviewer = Reviewer(session, the_deck, store, datetime.now, leech_lapses=leech_lapses,
+        reviewer = Reviewer(session, the_deck, grades, datetime.now, leech_lapses=leech_lapses,
                             notify=screens.warn, outlook=outlook)
         ended = _drive(reviewer, plain)
     _finish(ended)
+
+
+@contextlib.contextmanager
+def _review_db(db: str | None, deck: str | None) -> Iterator[tuple[Db, GradeStore]]:
+    """Where a review reads and where it grades. A database that is ready (it exists, is
+    writable and at the current schema) is read through a bare sqlite3 connection and its
+    Store opens at the first grade, so the first card shows before SQLAlchemy loads; any
+    other opens as the Store now, which creates, migrates or refuses it."""
+    from quizzer.paths import default_db_path
+    from quizzer.quick import open_ready
+    from quizzer.review import StoreLater
+
+    target = db if db else str(default_db_path())
+    reads = open_ready(target)
+    if reads is None:
+        with _store(db, deck) as store:
+            yield store, store
+        return
+    grades = StoreLater(lambda: _store(db, deck), target)
+    try:
+        yield reads, grades
+    finally:
+        grades.close()
+        reads.close()
 
 
 def _review_many(names: list[str], db: str | None, day: date, new: int, reviews: int,
@@ -578,8 +600,7 @@ def due(
     ] = None,
 ) -> None:
     """Show what today holds: re-drills, due reviews and new cards."""
-    from quizzer.plan import days_left, days_left_line, required_new_per_day
-    from quizzer.session import summarize_today
+    from quizzer.quick import due_report, show_due
 
     names = _deck_names(deck)
     day = _today(day_start)
@@ -590,34 +611,8 @@ def due(
         return
     [deck_name] = names
     with _store(db, deck_name) as store:
-        idx = _indexed(deck_name, store)
-        with store.snapshot():  # the log and the states as of one moment
-            today = summarize_today(store.today_log(idx.id, day))
-            exam = store.exam(idx.id)
-            if exam is not None:  # as the review session does: every card before the window
-                unseen = len(store.day_plan(idx.key, idx.id, day, [], 0, 10**9).new)
-                new = max(new, required_new_per_day(exam, day, unseen + today.new_done))
-            plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
-                                  max(0, reviews - today.reviews_done),
-                                  max(0, new - today.new_done))
-            redrill = len(store.index_present(idx.key, list(today.redrill)))
-    due_count, new_count, upcoming = len(plan.due), len(plan.new), plan.next_due
-    total = redrill + due_count + new_count
-    if json_:
-        data: dict[str, Any] = {
-            "deck": idx.id, "today": day.isoformat(), "due": due_count, "new": new_count,
-            "redrill": redrill, "total": total,
-            "next_due": upcoming.isoformat() if upcoming else None,
-        }
-        if exam is not None:
-            data |= {"exam": exam.day.isoformat(), "days_left": days_left(exam, day)}
-        _print_json(data)
-        return
-    from quizzer.ui import screens
-
-    screens.due_table(idx.id, day, due_count, new_count, redrill, upcoming)
-    if (line := days_left_line(exam, day)) is not None:
-        screens.note(line)
+        report = due_report(store, _indexed(deck_name, store), day, new, reviews)
+    show_due(report, json_)
 
 
 def _due_many(names: list[str], db: str | None, day: date, new: int, reviews: int,
@@ -1269,41 +1264,12 @@ def _print_json(data: Any) -> None:
 
 def main() -> None:
     """Run the CLI; a closed or failing standard output is one line on stderr, exit 1."""
-    if sys.stdout is None:
-        _fail("standard output is closed; give quizzer somewhere to write (a terminal, "
-              "a file or a pipe)")
-    # A locale that cannot encode a character (ASCII, Latin-1) gets "?", not a crash.
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper) and stream.errors != "replace":
-            stream.reconfigure(errors="replace")
     import gc
+
+    from quizzer.output import guarded
 
     # A large deck allocates rows by the 100,000 and almost none of them form cycles:
     # with the default threshold (700) the cyclic collector runs thousands of times over
     # them. Measured at 30,000 cards: loading the whole history 5.3 s -> 3.0 s.
     gc.set_threshold(100_000, 20, 20)
-    try:
-        try:
-            app()
-        finally:
-            sys.stdout.flush()
-    except OSError as exc:
-        if exc.errno not in _OUTPUT_ERRNOS:
-            raise
-        # Python flushes stdout again at exit; point it at nothing so that no second
-        # report (or traceback) follows this line.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        _fail(f"cannot write to standard output ({exc.strerror or exc}); "
-              "check where the output goes (a full disk, a closed pipe)")
-
-
-_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EPIPE}
-
-
-def _fail(line: str) -> NoReturn:
-    if sys.stderr is not None:
-        with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(f"error: {line}\n")
-            sys.stderr.flush()
-    sys.exit(1)
+    guarded(app)

@@ -79,6 +79,19 @@ class StoreWriteError(QuizzerError):
     """A write failed (disk full, I/O error, read-only); nothing was changed."""
 
 
+class Conflict(Exception):
+    """The card's stored state is not the one the event was computed from.
+
+    Carries what the database holds now, read in the same transaction: the card's state
+    and the deck's log for the event's review day.
+    """
+
+    def __init__(self, state: State, today_log: list[LogEntry]) -> None:
+        super().__init__("the card was changed by another session")
+        self.state = state
+        self.today_log = today_log
+
+
 def error_code(exc: BaseException) -> int:
     """SQLite's primary result code of a driver error (SQLAlchemy's wrapper or not)."""
     orig = getattr(exc, "orig", None) or exc
@@ -240,7 +253,17 @@ class IndexDB:
         except sqlite3.Error as exc:
             raise fault(self.label, exc, "reading") from None
 
-    # -- the review day ----------------------------------------------------------------
+    # -- schedules and the review day ----------------------------------------------------
+
+    @_index_method
+    def states(self, deck: str) -> dict[str, State]:
+        """Every stored schedule of the deck, including cards no longer in it."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT card_id, repetitions, interval, ease, due, lapses FROM card_state "
+                "WHERE deck = ?", (deck,))
+            return {cid: State(rep, ivl, ease, day_of(due), lapses)
+                    for cid, rep, ivl, ease, due, lapses in rows}
 
     @_index_method
     def today_log(self, deck: str, day: date) -> list[LogEntry]:

@@ -18,16 +18,16 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from quizzer.cards import Card, Deck
 from quizzer.errors import QuizzerError
+from quizzer.indexdb import Conflict, StoreBusy
 from quizzer.marker import Marking, mark
 from quizzer.model import Event
 from quizzer.scheduler import GRADES, REDRILL_UNTIL
 from quizzer.session import Session, due_on, next_due
 from quizzer.stats import LEECH_LAPSES, leech_advice
-from quizzer.store import Conflict, Store, StoreBusy
 
 GRADE_PROMPT = "Grade 0-5 (u undo, q quit{demo}): "
 MISSED_BELOW = 3  # a deciding grade below this counts the card as missed in the summary
@@ -37,6 +37,9 @@ ANSWER_COMMANDS = frozenset({"u", "q"})
 # gives up on it (the grade then stays at the prompt). Documented in the README.
 LOCK_WAIT_LIMIT = 120.0
 _MAX_CONFLICTS = 10
+
+if TYPE_CHECKING:
+    from quizzer.store import Store
 
 
 def _parse_grade(text: str) -> int | str | None:
@@ -63,6 +66,33 @@ class GradeStore(Protocol):
     def record(self, deck: str, ev: Event, at: datetime) -> int: ...
 
     def undo(self, deck: str, review_id: int, ev: Event) -> None: ...
+
+
+class StoreLater:
+    """The Store, opened at the first grade or undo: the first card is on screen while
+    SQLAlchemy still loads. The database is known to exist at the current schema (the
+    command read its index), so opening it migrates nothing; an open that fails (locked,
+    full disk) fails the grade, which stays on screen to retry, like a failed write."""
+
+    def __init__(self, open_store: Callable[[], Store], label: str) -> None:
+        self._open = open_store
+        self._store: Store | None = None
+        self.label = label
+
+    def _get(self) -> Store:
+        if self._store is None:
+            self._store = self._open()
+        return self._store
+
+    def record(self, deck: str, ev: Event, at: datetime) -> int:
+        return self._get().record(deck, ev, at)
+
+    def undo(self, deck: str, review_id: int, ev: Event) -> None:
+        self._get().undo(deck, review_id, ev)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from quizzer.indexdb import INDEX_DDL, DayPlan, IndexDB, IndexHead, IndexRow, da
 from quizzer.indexdb import SCHEMA_VERSION as LIGHT_SCHEMA_VERSION
 
 # The storage faults are raised from either module; callers import them from here.
+from quizzer.indexdb import Conflict as Conflict
 from quizzer.indexdb import StoreBusy as StoreBusy
 from quizzer.indexdb import StoreWriteError as StoreWriteError
 from quizzer.model import Event, Exam, LogEntry, MockAnswer, MockAttempt, Review
@@ -129,19 +130,6 @@ BUSY_TIMEOUT = 5.0
 
 class UndoRefused(QuizzerError):
     """The grade to undo is gone or a later grade of its card exists."""
-
-
-class Conflict(Exception):
-    """The card's stored state is not the one the event was computed from.
-
-    Carries what the database holds now, read in the same transaction: the card's state
-    and the deck's log for the event's review day.
-    """
-
-    def __init__(self, state: State, today_log: list[LogEntry]) -> None:
-        super().__init__("the card was changed by another session")
-        self.state = state
-        self.today_log = today_log
 
 
 class _Base(DeclarativeBase):
@@ -470,24 +458,18 @@ class Store:
 
     def states(self, deck: str) -> dict[str, State]:
         """Every stored schedule of the deck, including cards no longer in it."""
-        with self._session() as s:
-            rows = s.connection().exec_driver_sql(
-                "SELECT card_id, repetitions, interval, ease, due, lapses FROM card_state "
-                "WHERE deck = ?", (deck,))
-            return {cid: State(rep, ivl, ease, _day(due), lapses)
-                    for cid, rep, ivl, ease, due, lapses in rows}
+        with self._light() as db:
+            return db.states(deck)
 
     def today_log(self, deck: str, day: date) -> list[LogEntry]:
         """The review day's log rows in the order they were given."""
-        with self._session() as s:
-            return self._today_log(s, deck, day)
+        with self._light() as db:
+            return db.today_log(deck, day)
 
     @staticmethod
     def _today_log(s: Session, deck: str, day: date) -> list[LogEntry]:
-        rows = s.connection().exec_driver_sql(
-            "SELECT card_id, grade, kind, before_due IS NULL FROM review_log "
-            "WHERE deck = ? AND review_day = ? ORDER BY id", (deck, day.isoformat()))
-        return [LogEntry(cid, grade, _kind(kind), bool(new)) for cid, grade, kind, new in rows]
+        raw = s.connection().connection.dbapi_connection
+        return IndexDB(raw, "").today_log(deck, day)  # type: ignore[arg-type]
 
     def history(self, deck: str, card_id: str | None = None) -> list[Review]:
         """Review-log rows, oldest first: one card's, or the whole deck's."""
@@ -603,12 +585,8 @@ class Store:
 
     def exam(self, deck: str) -> Exam | None:
         """The deck's exam date, or None when none is set."""
-        with self._session() as s:
-            row = s.get(_ExamRow, deck)
-            if row is None:
-                return None
-            return Exam(date.fromisoformat(row.exam_day), row.window_days,
-                        date.fromisoformat(row.set_on))
+        with self._light() as db:
+            return db.exam(deck)
 
     def set_exam(self, deck: str, exam: Exam) -> None:
         with self._session(write=True) as s:
