@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quizzer import watch
 from quizzer.errors import QuizzerError
 
 if TYPE_CHECKING:
     from quizzer.cards import Card, Deck, Problem
-    from quizzer.indexdb import IndexDB, IndexHead
+    from quizzer.indexdb import IndexDB, IndexHead, IndexRow
     from quizzer.store import Store
 
     # Where the index lives: the Store, or a bare sqlite3 connection (quizzer/quick.py).
@@ -57,6 +58,7 @@ class Scan:
     deck_sig: str
     digest: str
     started_ns: int
+    links: int = 0  # card files (or deck.yaml) that are symbolic links
 
     def sig(self, i: int) -> str:
         n = self.numbers
@@ -76,6 +78,7 @@ def scan(deck_dir: Path, demos: Iterable[str] | None) -> Scan:
     numbers: array.array[int] = array.array("q")
     add = numbers.extend
     deck_sig = ""
+    links = 0
     use_fd = os.stat in os.supports_dir_fd
     try:
         fd = os.open(deck_dir, os.O_RDONLY) if use_fd else None
@@ -84,6 +87,7 @@ def scan(deck_dir: Path, demos: Iterable[str] | None) -> Scan:
                 name = entry.name
                 if not name.lower().endswith(CARD_SUFFIXES) or name.startswith("."):
                     continue
+                links += entry.is_symlink()
                 try:
                     st = os.stat(name, dir_fd=fd) if fd is not None else entry.stat()
                 except OSError:
@@ -104,7 +108,7 @@ def scan(deck_dir: Path, demos: Iterable[str] | None) -> Scan:
     h.update(json.dumps(sorted(demos) if demos is not None else None).encode())
     h.update("\0".join(names).encode("utf-8", "surrogateescape"))
     h.update(numbers.tobytes())
-    return Scan(names, numbers, deck_sig, h.hexdigest(), started)
+    return Scan(names, numbers, deck_sig, h.hexdigest(), started, links)
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,16 @@ def open_deck(
             f"missing; a deck folder needs a {DECK_FILE} (see the README's card format)")])
     key = str(deck_dir.resolve())
     demos = sorted(known_demos) if known_demos is not None else None
+    watching = watch.available()
+    token = None
+    if watching:
+        head, files = store.index_head(key)
+        found = _watched(deck_dir, key, store, head, files, demos)
+        if found is not None:
+            head, problems = found
+            return _opened(deck_dir, key, head, problems, demos)
+        if files >= watch.WATCH_MIN_FILES:
+            token = watch.start(key)  # before the scan: it must see every later change
     current = scan(deck_dir, demos)
     try:
         head, problems = _fresh_head(deck_dir, key, store, current, demos, progress)
@@ -249,6 +263,13 @@ def open_deck(
         # Something stored does not decode: the index is a cache, so start it again.
         store.index_forget(key)
         head, problems = _fresh_head(deck_dir, key, store, current, demos, progress)
+    if token is not None and not current.links:
+        _remember(store, key, head, token, demos)
+    return _opened(deck_dir, key, head, problems, demos)
+
+
+def _opened(deck_dir: Path, key: str, head: IndexHead, problems: list[Problem],
+            demos: list[str] | None) -> IndexedDeck:
     if problems or head.deck_id is None or head.meta is None:
         from quizzer.cards import DeckError
 
@@ -306,8 +327,8 @@ def _sync(
 ) -> IndexHead:
     """Re-read what changed and record it; problems are stored, not raised, so that a
     broken deck stays cheap to report until it is fixed."""
-    from quizzer.cards import DeckMeta, parse_card, parse_meta
-    from quizzer.indexdb import IndexHead, IndexRow
+    from quizzer.cards import DeckMeta, parse_meta
+    from quizzer.indexdb import IndexHead
 
     racy_before: dict[str, str] = json.loads(head.racy) if head is not None else {}
     digests, bucket = bucket_digests(current)
@@ -340,19 +361,8 @@ def _sync(
                             and len(changed) > 500 else lambda done, total, what: None)
         for done, i in enumerate(changed):
             name = current.names[i]
-            path = deck_dir / name
-            data = _read(path) or b""
-            digest = content_hash(data)
-            card, lines, problems = parse_card(path)
-            rows.append(IndexRow(
-                name, bucket_of(name), current.sig(i), digest,
-                card.id if card else None, card.number if card else None,
-                card.section if card else None, card.demo if card else None,
-                card.question if card else None,
-                card.model_dump_json() if card else None, json.dumps(lines),
-                json.dumps([_stored(deck_dir, p) for p in problems]) if problems else None,
-            ))
-            racy[name] = digest
+            rows.append(_row(deck_dir, name, current.sig(i)))
+            racy[name] = rows[-1].hash
             if done % 1000 == 0:
                 report(done, len(changed), "card files")
     racy = _young(current, racy)
@@ -380,6 +390,128 @@ def _sync(
     done_head = pending._replace(digest=current.digest, problems=json.dumps(found))
     store.index_set_head(key, done_head, expect=token)
     return done_head
+
+
+def _row(deck_dir: Path, name: str, sig: str) -> IndexRow:
+    """A card file read and parsed, as the index stores it."""
+    from quizzer.cards import parse_card
+    from quizzer.indexdb import IndexRow
+
+    path = deck_dir / name
+    digest = content_hash(_read(path) or b"")
+    card, lines, problems = parse_card(path)
+    return IndexRow(
+        name, bucket_of(name), sig, digest,
+        card.id if card else None, card.number if card else None,
+        card.section if card else None, card.demo if card else None,
+        card.question if card else None,
+        card.model_dump_json() if card else None, json.dumps(lines),
+        json.dumps([_stored(deck_dir, p) for p in problems]) if problems else None,
+    )
+
+
+# -- with a watcher (quizzer/watch.py): only the files it names are looked at ------------
+
+# The digest a head gets from a sync of named files: no scan has this digest, so the next
+# scan compares bucket by bucket (the recorded bucket digests are then out of date, which
+# only makes it compare more files, never fewer).
+WATCHED = "watched"
+WATCH_MAX_NAMES = 500  # more changed files than this: a scan is as cheap
+
+
+def _context(demos: list[str] | None) -> str:
+    """What a watcher's token is valid with: the index format and the known demos."""
+    text = json.dumps([INDEX_FORMAT, demos])
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _remember(store: Db, key: str, head: IndexHead, token: watch.Token,
+              demos: list[str] | None) -> None:
+    """Record a watcher's token, taken before the scan that made `head`, so that the next
+    command asks the watcher what changed since."""
+    recorded = json.loads(head.buckets) if head.buckets else {}
+    recorded |= {"watch": token.text(), "context": _context(demos)}
+    store.index_set_head(key, head._replace(buckets=json.dumps(recorded)), expect=head.digest)
+
+
+def _watched(
+    deck_dir: Path, key: str, store: Db, head: IndexHead | None, files: int,
+    demos: list[str] | None,
+) -> tuple[IndexHead, list[Problem]] | None:
+    """The head brought up to date by what the folder's watcher reports; None when there
+    is no watcher to trust (then every file is scanned)."""
+    if head is None or files < watch.WATCH_MIN_FILES or not head.buckets:
+        return None
+    recorded = json.loads(head.buckets)
+    token = watch.Token.parse(recorded.get("watch"))
+    if token is None or recorded.get("context") != _context(demos):
+        return None
+    answer = watch.ask(key, token)
+    if answer is None or answer.changed is None:
+        return None
+    names = sorted({n for n in answer.changed if n.lower().endswith(CARD_SUFFIXES)
+                    and not n.startswith(".")})
+    if DECK_FILE in names or len(names) > WATCH_MAX_NAMES:
+        return None
+    if names:
+        synced = _sync_names(deck_dir, key, store, head, names, demos, answer.now)
+        if synced is None:
+            return None
+        head = synced
+    elif answer.now != token:  # only other files changed (an editor's swap file)
+        head = _advance(store, key, head, answer.now)
+    return head, [_problem(deck_dir, p) for p in json.loads(head.problems)]
+
+
+def _advance(store: Db, key: str, head: IndexHead, now: watch.Token) -> IndexHead:
+    recorded = json.loads(head.buckets) | {"watch": now.text()}
+    moved = head._replace(buckets=json.dumps(recorded))
+    return moved if store.index_set_head(key, moved, expect=head.digest) else head
+
+
+def _sync_names(
+    deck_dir: Path, key: str, store: Db, head: IndexHead, names: list[str],
+    demos: list[str] | None, now: watch.Token,
+) -> IndexHead | None:
+    """Re-read the named files that changed (by signature, or by content when the
+    signature is the same); None if one is a link, whose target the watcher cannot see."""
+    sigs: dict[str, str | None] = {}
+    for name in names:
+        try:
+            st = os.lstat(deck_dir / name)
+        except FileNotFoundError:
+            sigs[name] = None
+            continue
+        except OSError:
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            return None
+        sigs[name] = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+    indexed = store.index_signatures_named(key, names)
+    rows = []
+    for name, sig in sigs.items():
+        old = indexed.get(name)
+        if sig is None or (old is not None and old[0] == sig and (
+                (data := _read(deck_dir / name)) is not None and content_hash(data) == old[1])):
+            continue
+        rows.append(_row(deck_dir, name, sig))
+    deleted = [n for n, sig in sigs.items() if sig is None and n in indexed]
+    if not rows and not deleted:
+        return _advance(store, key, head, now)
+    from quizzer.cards import DeckMeta
+
+    recorded = json.loads(head.buckets) | {"watch": now.text()}
+    pending = head._replace(digest=f"pending:{os.getpid()}:{time.time_ns()}",
+                            buckets=json.dumps(recorded))
+    store.index_write(key, pending, rows, deleted)
+    found = [p for p in json.loads(head.problems) if p[0] == DECK_FILE]
+    sections = list(DeckMeta.model_validate_json(head.meta).sections) if head.meta else None
+    found += _deck_problems(deck_dir, store, key, sections, demos)
+    if not found and store.index_count(key) == 0:
+        found.append(["", None, None, "the deck has no card files"])
+    done = pending._replace(digest=WATCHED, problems=json.dumps(found))
+    store.index_set_head(key, done, expect=pending.digest)
+    return done
 
 
 def _deck_problems(

@@ -314,6 +314,14 @@ class IndexDB:
             return {name: (sig, digest) for name, sig, digest in conn.execute(query, params)}
 
     @_index_method
+    def index_signatures_named(self, folder: str, names: list[str]) -> dict[str, tuple[str, str]]:
+        """As index_signatures, for the given file names."""
+        with self._transaction() as conn:
+            return {name: (sig, digest) for name, sig, digest in conn.execute(
+                "SELECT name, sig, hash FROM deck_index WHERE dir = ? AND name IN "
+                "(SELECT value FROM json_each(?))", (folder, json.dumps(names)))}
+
+    @_index_method
     def index_write(
         self, folder: str, head: IndexHead, upserts: list[IndexRow], deleted: list[str]
     ) -> None:

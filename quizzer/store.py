@@ -669,6 +669,10 @@ class Store:
         with self._light() as db:
             return db.index_signatures(folder, buckets)
 
+    def index_signatures_named(self, folder: str, names: list[str]) -> dict[str, tuple[str, str]]:
+        with self._light() as db:
+            return db.index_signatures_named(folder, names)
+
     def index_write(
         self, folder: str, head: IndexHead, upserts: list[IndexRow], deleted: list[str]
     ) -> None:

@@ -25,6 +25,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Never the user's own config.toml: a test that wants one writes this path.
     monkeypatch.setenv("QUIZZER_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    # No deck watcher (quizzer/watch.py) outlives a test: tests/test_watch.py turns it on
+    # for itself, with its sockets in this test's own folder.
+    monkeypatch.setenv("QUIZZER_WATCH", "off")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     for var in ("QUIZZER_DECK", "QUIZZER_TODAY", "QUIZZER_DAY_START", "QUIZZER_LEECH_LAPSES",
                 "QUIZZER_NEW_PER_DAY", "QUIZZER_REVIEWS_PER_DAY"):
         monkeypatch.delenv(var, raising=False)
