@@ -316,10 +316,14 @@ class IndexDB:
     @_index_method
     def index_signatures_named(self, folder: str, names: list[str]) -> dict[str, tuple[str, str]]:
         """As index_signatures, for the given file names."""
+        found: dict[str, tuple[str, str]] = {}
         with self._transaction() as conn:
-            return {name: (sig, digest) for name, sig, digest in conn.execute(
-                "SELECT name, sig, hash FROM deck_index WHERE dir = ? AND name IN "
-                "(SELECT value FROM json_each(?))", (folder, json.dumps(names)))}
+            for name in names:  # a few: one primary-key lookup each
+                row = conn.execute("SELECT sig, hash FROM deck_index WHERE dir = ? AND name = ?",
+                                   (folder, name)).fetchone()
+                if row is not None:
+                    found[name] = (row[0], row[1])
+        return found
 
     @_index_method
     def index_write(
