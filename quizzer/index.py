@@ -2,7 +2,9 @@
 
 Rule 1: the YAML files are the source of truth. The index (tables deck_folder and
 deck_index) is a cache: deleting it, or any row of it, only costs a re-read.
-Rule 2: every command stats every card file, in one os.scandir pass. A file is read again
+Rule 2: a command stats every card file, in one os.scandir pass, unless the folder's
+watcher (quizzer/watch.py) can name the files changed since the last command; any doubt
+about the watcher means the scan. A file is read again
 when its size, mtime, ctime or inode differ from the index, or when it was changed less
 than RACY_NS before it was indexed (a later write in the same timestamp tick could keep
 all four): then its content hash decides, as git does for "racily clean" files. Digests
@@ -250,7 +252,10 @@ def open_deck(
     token = None
     if watching:
         head, files = store.index_head(key)
-        found = _watched(deck_dir, key, store, head, files, demos)
+        try:
+            found = _watched(deck_dir, key, store, head, files, demos)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            found = None  # a record that does not decode: the scan below rebuilds it
         if found is not None:
             head, problems = found
             return _opened(deck_dir, key, head, problems, demos)

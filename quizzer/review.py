@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Protocol
 from quizzer.cards import Card, Deck
 from quizzer.errors import QuizzerError
 from quizzer.indexdb import Conflict, StoreBusy
-from quizzer.marker import Marking, mark
 from quizzer.model import Event
 from quizzer.scheduler import GRADES, REDRILL_UNTIL
 from quizzer.session import Session, due_on, next_due
@@ -39,6 +38,7 @@ LOCK_WAIT_LIMIT = 120.0
 _MAX_CONFLICTS = 10
 
 if TYPE_CHECKING:
+    from quizzer.marker import Marking
     from quizzer.store import Store
 
 
@@ -277,6 +277,8 @@ class Reviewer:
     def mark(self, answer: str) -> Marking:
         item = self.session.current
         assert item is not None
+        from quizzer.marker import mark  # at the first answer: the first card is shown sooner
+
         return mark(item.card, answer)
 
     def grade(self, grade: int, answer: str, seconds: float,
@@ -287,7 +289,11 @@ class Reviewer:
         event = commit_grade(self.store, self.session, self.deck.id, event, self.clock,
                              self.notify, lock_wait=self.lock_wait)
         if event.kind == "schedule":
-            self.markings[event.card_id] = marking or mark(self._card(event.card_id), answer)
+            if marking is None:
+                from quizzer.marker import mark
+
+                marking = mark(self._card(event.card_id), answer)
+            self.markings[event.card_id] = marking
         return event
 
     def undo(self) -> Event | None:

@@ -143,7 +143,7 @@ def start(folder: str) -> Token | None:
         subprocess.Popen(
             [sys.executable, "-m", "quizzer.watch", folder], stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            close_fds=True)
+            close_fds=True, cwd="/")  # holds no folder of the caller's open
     except OSError:
         return None
     deadline = time.monotonic() + 1.0
