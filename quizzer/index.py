@@ -60,7 +60,7 @@ class Scan:
     deck_sig: str
     digest: str
     started_ns: int
-    links: int = 0  # card files (or deck.yaml) that are symbolic links
+    links: int = 0  # card files (or deck.yaml) that are symbolic or hard links
 
     def sig(self, i: int) -> str:
         n = self.numbers
@@ -97,6 +97,9 @@ def scan(deck_dir: Path, demos: Iterable[str] | None) -> Scan:
                         names.append(name)
                         add((-1, -1, -1, -1))
                     continue
+                # A hard link can be written through a path the folder's watcher never
+                # sees, as a symbolic link's target can.
+                links += st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode)
                 if name == DECK_FILE and stat.S_ISREG(st.st_mode):
                     deck_sig = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
                     continue
@@ -489,7 +492,7 @@ def _sync_names(
             continue
         except OSError:
             return None
-        if stat.S_ISLNK(st.st_mode):
+        if stat.S_ISLNK(st.st_mode) or (st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode)):
             return None
         sigs[name] = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
     indexed = store.index_signatures_named(key, names)

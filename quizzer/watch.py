@@ -232,6 +232,7 @@ def serve(folder: str) -> None:
             return  # another watcher of this folder is starting or running
         try:
             events = _Inotify(folder)
+            watched = os.stat(folder)
         except OSError:
             return
         with contextlib.suppress(FileNotFoundError):
@@ -257,6 +258,8 @@ def serve(folder: str) -> None:
                     seq += 1
                     changed[name] = seq
                 if server in ready:
+                    if not _still_at(folder, watched):
+                        return  # the folder was moved (a parent renamed): not ours any more
                     conn, _ = server.accept()
                     with conn:
                         conn.settimeout(_TIMEOUT)
@@ -267,6 +270,16 @@ def serve(folder: str) -> None:
             with contextlib.suppress(OSError):
                 path.unlink()  # ours: the lock keeps any other watcher of the folder out
             server.close()
+
+
+def _still_at(folder: str, watched: os.stat_result) -> bool:
+    """Whether the path still names the folder being watched: renaming a parent moves
+    the folder without an event, and another folder may then take its path."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (watched.st_dev, watched.st_ino)
 
 
 def _answer(conn: socket.socket, folder: str, instance: str, seq: int,

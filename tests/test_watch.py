@@ -163,3 +163,37 @@ def test_answers_parse_and_garbage_is_no_answer() -> None:
     assert watch._parse_answer(b"unknown ab12:7\n").changed is None  # type: ignore[union-attr]
     for garbage in (b"", b"ok\n", b"yes ab12:7\n", b"ok ab12\n"):
         assert watch._parse_answer(garbage) is None
+
+
+def test_a_hard_link_or_a_moved_folder_is_not_trusted_to_the_watcher(
+    deck: Path, store: Store, tmp_path: Path
+) -> None:
+    watched(deck, store)
+    # A card file with a second name elsewhere can be written there, unseen.
+    outside = tmp_path / "outside.yaml"
+    os.link(deck / "c1.yaml", outside)
+    (deck / "c1.yaml").touch()  # an event: the command looks at c1 and sees the link
+    assert "c1" in questions(deck, store)
+    questions(deck, store)
+    outside.write_text(card("c1", 1, "Written through the other name?"))
+    assert questions(deck, store)["c1"] == "Written through the other name?"
+    outside.unlink()
+
+
+def test_a_folder_moved_away_and_replaced_is_read_afresh(
+    deck: Path, store: Store, tmp_path: Path
+) -> None:
+    watched(deck, store)
+    # Renaming a parent moves the watched folder without an event; another folder with
+    # other cards then takes its path.
+    parent = deck.parent
+    moved = tmp_path.parent / (tmp_path.name + "-moved")
+    parent.rename(moved)
+    parent.mkdir()
+    fresh = parent / "deck"
+    fresh.mkdir()
+    (fresh / "deck.yaml").write_text(DECK)
+    (fresh / "z1.yaml").write_text(card("z1", 1))
+    assert set(questions(fresh, store)) == {"z1"}
+    watch.stop(str(fresh.resolve()))
+    shutil.rmtree(moved, ignore_errors=True)
