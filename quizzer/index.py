@@ -392,10 +392,14 @@ def _sync(
                         json.dumps({"files": len(current.names), "digests": digests}))
     store.index_write(key, pending, rows, todo.deleted)
     found = [_stored(deck_dir, p) for p in problems_meta]
-    found += _deck_problems(deck_dir, store, key, sections, demos)
+    duplicates = store.index_duplicates(key)
+    found += _deck_problems(deck_dir, store, key, sections, demos, duplicates)
     if not found and store.index_count(key) == 0:
         found.append(["", None, None, "the deck has no card files"])
-    done_head = pending._replace(digest=current.digest, problems=json.dumps(found))
+    # The ids and numbers used twice: a sync of named files updates them from its own.
+    recorded = json.loads(pending.buckets) | {"duplicates": duplicates}
+    done_head = pending._replace(digest=current.digest, problems=json.dumps(found),
+                                 buckets=json.dumps(recorded))
     store.index_set_head(key, done_head, expect=token)
     return done_head
 
@@ -457,12 +461,11 @@ def _watched(
     answer = watch.ask(key, token)
     if answer is None or answer.changed is None:
         return None
-    names = sorted({n for n in answer.changed if n.lower().endswith(CARD_SUFFIXES)
-                    and not n.startswith(".")})
+    names = sorted({n for n in answer.changed if is_card_name(n)})
     if DECK_FILE in names or len(names) > WATCH_MAX_NAMES:
         return None
     if names:
-        synced = _sync_names(deck_dir, key, store, head, names, demos, answer.now)
+        synced = _sync_names(deck_dir, key, store, head, names, demos, answer)
         if synced is None:
             return None
         head = synced
@@ -471,67 +474,92 @@ def _watched(
     return head, [_problem(deck_dir, p) for p in json.loads(head.problems)]
 
 
+def is_card_name(name: str) -> bool:
+    """A name the scan looks at: a card file, or deck.yaml."""
+    return name.lower().endswith(CARD_SUFFIXES) and not name.startswith(".")
+
+
 def _advance(store: Db, key: str, head: IndexHead, now: watch.Token) -> IndexHead:
     recorded = json.loads(head.buckets) | {"watch": now.text()}
     moved = head._replace(buckets=json.dumps(recorded))
     return moved if store.index_set_head(key, moved, expect=head.digest) else head
 
 
+def file_report(deck_dir: Path, name: str) -> IndexRow | str | None:
+    """A named file as a sync needs it: its index row, None if it is gone, or "link" for
+    a symbolic or hard link (written through a path no watcher of this folder sees)."""
+    try:
+        st = os.lstat(deck_dir / name)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "link"  # unreadable: let the scan report it
+    if stat.S_ISLNK(st.st_mode) or (st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode)):
+        return "link"
+    return _row(deck_dir, name, f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}")
+
+
 def _sync_names(
     deck_dir: Path, key: str, store: Db, head: IndexHead, names: list[str],
-    demos: list[str] | None, now: watch.Token,
+    demos: list[str] | None, answer: watch.Answer,
 ) -> IndexHead | None:
-    """Re-read the named files that changed (by signature, or by content when the
-    signature is the same); None if one is a link, whose target the watcher cannot see."""
-    sigs: dict[str, str | None] = {}
-    for name in names:
-        try:
-            st = os.lstat(deck_dir / name)
-        except FileNotFoundError:
-            sigs[name] = None
-            continue
-        except OSError:
-            return None
-        if stat.S_ISLNK(st.st_mode) or (st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode)):
-            return None
-        sigs[name] = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+    """Record the named files as they are now: as the watcher read them (it parses them
+    as soon as it is asked), or read here. None if one is a link: the scan decides."""
+    reports = answer.rows if answer.rows is not None else {
+        name: file_report(deck_dir, name) for name in names}
     indexed = store.index_signatures_named(key, names)
-    rows = []
-    for name, sig in sigs.items():
+    rows: list[IndexRow] = []
+    deleted: list[str] = []
+    for name in names:
+        report = reports.get(name, "link")
         old = indexed.get(name)
-        if sig is None or (old is not None and old[0] == sig and (
-                (data := _read(deck_dir / name)) is not None and content_hash(data) == old[1])):
-            continue
-        rows.append(_row(deck_dir, name, sig))
-    deleted = [n for n, sig in sigs.items() if sig is None and n in indexed]
+        if isinstance(report, str):  # a link
+            return None
+        if report is None:
+            if old is not None:
+                deleted.append(name)
+        elif old is None or (old[0], old[1]) != (report.sig, report.hash):
+            rows.append(report)
     if not rows and not deleted:
-        return _advance(store, key, head, now)
-    from quizzer.cards import DeckMeta
-
-    recorded = json.loads(head.buckets) | {"watch": now.text()}
+        return _advance(store, key, head, answer.now)
+    recorded = json.loads(head.buckets) | {"watch": answer.now.text()}
     pending = head._replace(digest=f"pending:{os.getpid()}:{time.time_ns()}",
                             buckets=json.dumps(recorded))
     store.index_write(key, pending, rows, deleted)
+    # Only the ids and numbers these files held or hold can have become, or stopped
+    # being, used twice.
+    ids = {v for v in [*(o[2] for o in indexed.values()), *(r.card_id for r in rows)] if v}
+    numbers = {v for v in [*(o[3] for o in indexed.values()), *(r.number for r in rows)]
+               if v is not None}
+    before = recorded.get("duplicates")
+    if isinstance(before, list) and len(before) == 2:
+        now_ids, now_numbers = store.index_duplicates(key, sorted(ids), sorted(numbers))
+        duplicates = (sorted({*before[0]} - ids | {*now_ids}),
+                      sorted({*before[1]} - numbers | {*now_numbers}))
+    else:
+        duplicates = store.index_duplicates(key)
     found = [p for p in json.loads(head.problems) if p[0] == DECK_FILE]
-    sections = list(DeckMeta.model_validate_json(head.meta).sections) if head.meta else None
-    found += _deck_problems(deck_dir, store, key, sections, demos)
+    sections = json.loads(head.meta)["sections"] if head.meta else None
+    found += _deck_problems(deck_dir, store, key, sections, demos, duplicates)
     if not found and store.index_count(key) == 0:
         found.append(["", None, None, "the deck has no card files"])
-    done = pending._replace(digest=WATCHED, problems=json.dumps(found))
+    done = pending._replace(digest=WATCHED, problems=json.dumps(found),
+                            buckets=json.dumps(recorded | {"duplicates": duplicates}))
     store.index_set_head(key, done, expect=pending.digest)
     return done
 
 
 def _deck_problems(
     deck_dir: Path, store: Db, key: str, sections: list[str] | None,
-    demos: list[str] | None,
+    demos: list[str] | None, duplicates: tuple[list[str], list[int]],
 ) -> list[list[Any]]:
     """Every file's own problems, then the cross-file ones, in the loader's order."""
     found: list[tuple[int, str, int, list[Any]]] = []
     for name, stored in store.index_file_problems(key):
         found += [(0, name, 0, p) for p in json.loads(stored)]
     order = {"id": 1, "number": 2, "section": 3, "demo": 4}
-    for name, fld, value, owner, lines_json in store.index_conflicts(key, sections, demos):
+    conflicts = store.index_conflicts(key, sections, demos, duplicates)
+    for name, fld, value, owner, lines_json in conflicts:
         line = json.loads(lines_json).get(fld)
         if fld == "id" or fld == "number":
             shown = repr(value) if fld == "id" else value

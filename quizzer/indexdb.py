@@ -314,16 +314,36 @@ class IndexDB:
             return {name: (sig, digest) for name, sig, digest in conn.execute(query, params)}
 
     @_index_method
-    def index_signatures_named(self, folder: str, names: list[str]) -> dict[str, tuple[str, str]]:
-        """As index_signatures, for the given file names."""
-        found: dict[str, tuple[str, str]] = {}
+    def index_signatures_named(
+        self, folder: str, names: list[str]
+    ) -> dict[str, tuple[str, str, str | None, int | None]]:
+        """File name -> (signature, content hash, card id, number) of the given files."""
+        found: dict[str, tuple[str, str, str | None, int | None]] = {}
         with self._transaction() as conn:
             for name in names:  # a few: one primary-key lookup each
-                row = conn.execute("SELECT sig, hash FROM deck_index WHERE dir = ? AND name = ?",
-                                   (folder, name)).fetchone()
+                row = conn.execute("SELECT sig, hash, card_id, number FROM deck_index "
+                                   "WHERE dir = ? AND name = ?", (folder, name)).fetchone()
                 if row is not None:
-                    found[name] = (row[0], row[1])
+                    found[name] = (row[0], row[1], row[2], row[3])
         return found
+
+    @_index_method
+    def index_duplicates(
+        self, folder: str, ids: list[str] | None = None, numbers: list[int] | None = None
+    ) -> tuple[list[str], list[int]]:
+        """The card ids and the numbers that more than one file of the folder uses: of all
+        of them, or only of those given."""
+        out: list[list[Any]] = []
+        with self._transaction() as conn:
+            for field, only in (("card_id", ids), ("number", numbers)):
+                query = (f"SELECT {field} FROM deck_index WHERE dir = ? AND {field} IS NOT NULL")
+                params: tuple[Any, ...] = (folder,)
+                if only is not None:
+                    query += f" AND {field} IN (SELECT value FROM json_each(?))"
+                    params += (json.dumps(only),)
+                out.append([v for (v,) in conn.execute(
+                    query + f" GROUP BY {field} HAVING count(*) > 1 ORDER BY {field}", params)])
+        return out[0], out[1]
 
     @_index_method
     def index_write(
@@ -372,29 +392,43 @@ class IndexDB:
 
     @_index_method
     def index_conflicts(
-        self, folder: str, sections: list[str] | None, demos: list[str] | None
+        self, folder: str, sections: list[str] | None, demos: list[str] | None,
+        duplicates: tuple[list[str], list[int]] | None = None,
     ) -> list[tuple[str, str, str, str | None, str]]:
         """Cross-file problems as (file, field, value, owner file or None, lines JSON):
         an id or number used by an earlier file (in name order, as the loader checks),
-        a section not in deck.yaml, a demo not in the registry."""
+        a section not in deck.yaml, a demo not in the registry. `duplicates` (from
+        index_duplicates) spares the search for the ids and numbers used twice."""
         out: list[tuple[str, str, str, str | None, str]] = []
         with self._transaction() as conn:
-            for field in ("card_id", "number"):
+            for i, field in enumerate(("card_id", "number")):
+                if duplicates is None:
+                    values = (f"SELECT {field} FROM deck_index WHERE dir = ? AND {field} IS "
+                              f"NOT NULL GROUP BY {field} HAVING count(*) > 1")
+                    param: Any = folder
+                elif not duplicates[i]:
+                    continue
+                else:
+                    values, param = "SELECT value FROM json_each(?)", json.dumps(duplicates[i])
                 rows = conn.execute(
                     f"SELECT name, {field}, lines, (SELECT min(name) FROM deck_index j "
                     f"WHERE j.dir = i.dir AND j.{field} = i.{field}) FROM deck_index i "
-                    f"WHERE dir = ? AND {field} IN (SELECT {field} FROM deck_index WHERE "
-                    f"dir = ? AND {field} IS NOT NULL GROUP BY {field} HAVING count(*) > 1)",
-                    (folder, folder))
+                    f"WHERE dir = ? AND {field} IN ({values})", (folder, param))
                 out += [(name, "id" if field == "card_id" else field, str(value), owner,
                          lines) for name, value, lines, owner in rows if name != owner]
             for field, allowed in (("section", sections), ("demo", demos)):
                 if allowed is None:
                     continue
+                # The distinct values first (an index walk), the rows only for unknown ones.
+                known = set(allowed)
+                unknown = [v for (v,) in conn.execute(
+                    f"SELECT DISTINCT {field} FROM deck_index WHERE dir = ? AND {field} IS NOT "
+                    "NULL", (folder,)) if v not in known]
+                if not unknown:
+                    continue
                 rows = conn.execute(
                     f"SELECT name, {field}, lines FROM deck_index WHERE dir = ? AND "
-                    f"{field} IS NOT NULL AND {field} NOT IN (SELECT value FROM json_each(?))",
-                    (folder, json.dumps(allowed)))
+                    f"{field} IN (SELECT value FROM json_each(?))", (folder, json.dumps(unknown)))
                 out += [(name, field, value, None, lines) for name, value, lines in rows]
         return out
 

@@ -669,9 +669,17 @@ class Store:
         with self._light() as db:
             return db.index_signatures(folder, buckets)
 
-    def index_signatures_named(self, folder: str, names: list[str]) -> dict[str, tuple[str, str]]:
+    def index_signatures_named(
+        self, folder: str, names: list[str]
+    ) -> dict[str, tuple[str, str, str | None, int | None]]:
         with self._light() as db:
             return db.index_signatures_named(folder, names)
+
+    def index_duplicates(
+        self, folder: str, ids: list[str] | None = None, numbers: list[int] | None = None
+    ) -> tuple[list[str], list[int]]:
+        with self._light() as db:
+            return db.index_duplicates(folder, ids, numbers)
 
     def index_write(
         self, folder: str, head: IndexHead, upserts: list[IndexRow], deleted: list[str]
@@ -688,10 +696,11 @@ class Store:
             db.index_forget(folder)
 
     def index_conflicts(
-        self, folder: str, sections: list[str] | None, demos: list[str] | None
+        self, folder: str, sections: list[str] | None, demos: list[str] | None,
+        duplicates: tuple[list[str], list[int]] | None = None,
     ) -> list[tuple[str, str, str, str | None, str]]:
         with self._light() as db:
-            return db.index_conflicts(folder, sections, demos)
+            return db.index_conflicts(folder, sections, demos, duplicates)
 
     def index_file_problems(self, folder: str) -> list[tuple[str, str]]:
         with self._light() as db:

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import socket
 import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from quizzer.indexdb import IndexRow
 
 WATCH_MIN_FILES = 2000  # below this a scan costs a few milliseconds
 IDLE_SECONDS = 4 * 3600
@@ -48,11 +53,13 @@ class Token:
 
 @dataclass(frozen=True)
 class Answer:
-    """The watcher's reply: its current token, and the names changed since the token
-    asked about (None: unknown, so every file must be checked)."""
+    """The watcher's reply: its current token, the names changed since the token asked
+    about (None: unknown, so every file must be checked), and the card files among them
+    as the watcher read them (quizzer/index.py file_report), when it could."""
 
     now: Token
     changed: list[str] | None
+    rows: dict[str, IndexRow | str | None] | None = None
 
 
 def available() -> bool:
@@ -126,8 +133,24 @@ def _parse_answer(data: bytes) -> Answer | None:
         return None
     if parts[0] == "unknown":
         return Answer(now, None)
-    names = rest.decode("utf-8", "surrogateescape").split("\0") if rest else []
-    return Answer(now, names)
+    try:
+        body = json.loads(rest.decode("utf-8", "surrogateescape"))
+        changed = [str(n) for n in body["changed"]]
+        rows = None if body["rows"] is None else {
+            str(name): _report(value) for name, value in body["rows"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return Answer(now, changed, rows)
+
+
+def _report(value: Any) -> IndexRow | str | None:
+    from quizzer.indexdb import IndexRow
+
+    if value is None or value == "link":
+        return value  # type: ignore[no-any-return]
+    if not isinstance(value, list) or len(value) != len(IndexRow._fields):
+        raise ValueError("not a row")
+    return IndexRow(*value)
 
 
 def start(folder: str) -> Token | None:
@@ -218,8 +241,10 @@ class _Inotify:
 def serve(folder: str) -> None:
     """Watch `folder` and answer on its socket until idle or the folder goes."""
     import fcntl
+    import importlib
     import secrets
     import select
+    import threading
     import time
 
     path = socket_path(folder)
@@ -246,6 +271,11 @@ def serve(folder: str) -> None:
             return
         instance, seq = secrets.token_hex(8), 0
         changed: dict[str, int] = {}  # name -> seq of its last event
+        parsed: dict[str, tuple[int, Any]] = {}  # name -> (seq it was read at, report)
+        # Load the card parser while idle, so that the first answer with a change in it
+        # does not wait for it.
+        threading.Thread(target=importlib.import_module, args=("quizzer.cards",),
+                         daemon=True).start()
         asked = time.monotonic()
         try:
             while (left := asked + IDLE_SECONDS - time.monotonic()) > 0:
@@ -263,7 +293,7 @@ def serve(folder: str) -> None:
                     conn, _ = server.accept()
                     with conn:
                         conn.settimeout(_TIMEOUT)
-                        if not _answer(conn, folder, instance, seq, changed):
+                        if not _answer(conn, folder, instance, seq, changed, parsed):
                             return
                     asked = time.monotonic()
         finally:
@@ -283,7 +313,7 @@ def _still_at(folder: str, watched: os.stat_result) -> bool:
 
 
 def _answer(conn: socket.socket, folder: str, instance: str, seq: int,
-            changed: dict[str, int]) -> bool:
+            changed: dict[str, int], parsed: dict[str, tuple[int, Any]]) -> bool:
     """Answer one question; False when it asked the watcher to stop."""
     try:
         request = b""
@@ -300,9 +330,34 @@ def _answer(conn: socket.socket, folder: str, instance: str, seq: int,
         _reply(conn, f"unknown {instance}:{seq}\n".encode())
         return True
     names = sorted(n for n, s in changed.items() if s > since.seq)
+    body = {"changed": names, "rows": _reports(folder, names, changed, parsed)}
     _reply(conn, f"ok {instance}:{seq}\n".encode()
-           + "\0".join(names).encode("utf-8", "surrogateescape"))
+           + json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogateescape"))
     return True
+
+
+def _reports(folder: str, names: list[str], changed: dict[str, int],
+             parsed: dict[str, tuple[int, Any]]) -> dict[str, Any] | None:
+    """The changed card files as a sync needs them, each read once per change (the
+    command then need not load the YAML parser and card models); None when the command
+    would scan anyway, or a file could not be read here."""
+    from quizzer.index import DECK_FILE, WATCH_MAX_NAMES, file_report, is_card_name
+
+    cards = [n for n in names if is_card_name(n)]
+    if DECK_FILE in cards or len(cards) > WATCH_MAX_NAMES:
+        return None
+    out: dict[str, Any] = {}
+    for name in cards:
+        hit = parsed.get(name)
+        if hit is None or hit[0] != changed[name]:
+            try:
+                report = file_report(Path(folder), name)
+            except Exception:  # anything at all: the command reads the file itself
+                return None
+            hit = parsed[name] = (changed[name], list(report) if isinstance(report, tuple)
+                                  else report)
+        out[name] = hit[1]
+    return out
 
 
 def _reply(conn: socket.socket, data: bytes) -> None:

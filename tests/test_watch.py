@@ -157,12 +157,36 @@ def test_answers_parse_and_garbage_is_no_answer() -> None:
     assert watch.Token.parse("ab12:7") == watch.Token("ab12", 7)
     for bad in ("", "ab12", "ab12:x", "a:b:c", None, 5, "ab 12:3"):
         assert watch.Token.parse(bad) is None
-    assert watch._parse_answer(b"ok ab12:7\nc1.yaml\0c2.yaml") == watch.Answer(
-        watch.Token("ab12", 7), ["c1.yaml", "c2.yaml"])
-    assert watch._parse_answer(b"ok ab12:7\n") == watch.Answer(watch.Token("ab12", 7), [])
+    body = {"changed": ["c1.yaml", "c2.yaml", ".x.swp"],
+            "rows": {"c1.yaml": None, "c2.yaml": "link"}}
+    assert watch._parse_answer(b"ok ab12:7\n" + json.dumps(body).encode()) == watch.Answer(
+        watch.Token("ab12", 7), ["c1.yaml", "c2.yaml", ".x.swp"],
+        {"c1.yaml": None, "c2.yaml": "link"})
     assert watch._parse_answer(b"unknown ab12:7\n").changed is None  # type: ignore[union-attr]
-    for garbage in (b"", b"ok\n", b"yes ab12:7\n", b"ok ab12\n"):
+    for garbage in (b"", b"ok\n", b"yes ab12:7\n", b"ok ab12\n", b"ok ab12:7\n",
+                    b"ok ab12:7\n{}", b'ok ab12:7\n{"changed": [], "rows": {"a": [1]}}'):
         assert watch._parse_answer(garbage) is None
+
+
+def test_the_watcher_reads_a_changed_file_as_the_command_would(
+    deck: Path, store: Store
+) -> None:
+    """The rows the watcher sends are the rows the command would make itself, a broken
+    file's problems included; and the command then needs no YAML parser of its own."""
+    watched(deck, store)
+    key = str(deck.resolve())
+    _, token = head_of(deck, store)
+    (deck / "c1.yaml").write_text(card("c1", 1, "Edited?"))
+    (deck / "c2.yaml").write_text("id: c2\nnumber: [\n")
+    (deck / "c3.yaml").unlink()
+    answer = watch.ask(key, watch.Token.parse(token))
+    assert answer is not None and answer.rows is not None
+    assert answer.rows == {name: index.file_report(deck, name)
+                           for name in ("c1.yaml", "c2.yaml", "c3.yaml")}
+    assert answer.rows["c3.yaml"] is None
+    with pytest.raises(DeckError) as broken:
+        questions(deck, store)
+    assert [line for line in broken.value.lines if "c2.yaml:3: YAML syntax error" in line]
 
 
 def test_a_hard_link_or_a_moved_folder_is_not_trusted_to_the_watcher(
@@ -197,3 +221,43 @@ def test_a_folder_moved_away_and_replaced_is_read_afresh(
     assert set(questions(fresh, store)) == {"z1"}
     watch.stop(str(fresh.resolve()))
     shutil.rmtree(moved, ignore_errors=True)
+
+
+def outcome(fn: object) -> tuple[str, object]:
+    """What loading a deck gives: its cards by id and question, or the problem lines."""
+    try:
+        deck = fn()  # type: ignore[operator]
+    except DeckError as exc:
+        return "problems", exc.lines
+    return "cards", sorted((c.id, c.number, c.question) for c in deck.cards)
+
+
+def test_after_random_edits_the_watched_index_says_what_the_loader_says(
+    deck: Path, store: Store
+) -> None:
+    """Ids and numbers collide and come apart, sections and YAML break and mend, files
+    come and go; after each edit the watched index reports exactly what reading every
+    file reports, from the watcher's rows, without a scan."""
+    import random
+
+    from quizzer.cards import load_deck
+
+    rng = random.Random(11)
+    watched(deck, store)
+    for step in range(60):
+        name = f"c{rng.randint(1, 8)}.yaml"
+        action = rng.choice(["edit", "edit", "edit", "delete", "break", "section"])
+        path = deck / name
+        if action == "delete":
+            path.unlink(missing_ok=True)
+        elif action == "break":
+            path.write_text("id: x\nnumber: [\n")
+        else:
+            cid, number = f"c{rng.randint(1, 6)}", rng.randint(1, 6)
+            text = card(cid, number, f"Step {step}?")
+            path.write_text(text.replace("Basics", "Nowhere") if action == "section" else text)
+        if not any(deck.glob("c*.yaml")):
+            (deck / "c1.yaml").write_text(card("c1", 1))
+        expected = outcome(lambda: load_deck(deck, REGISTRY))
+        assert outcome(lambda: open_deck(deck, store, REGISTRY).load(store)) == expected, step
+        assert head_of(deck, store)[0] == WATCHED, step
