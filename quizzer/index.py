@@ -33,7 +33,7 @@ from quizzer.errors import QuizzerError
 
 if TYPE_CHECKING:
     from quizzer.cards import Card, Deck, Problem
-    from quizzer.indexdb import IndexDB, IndexHead, IndexRow
+    from quizzer.indexdb import IndexDB, IndexHead, IndexRow, Suspects
     from quizzer.store import Store
 
     # Where the index lives: the Store, or a bare sqlite3 connection (quizzer/quick.py).
@@ -392,12 +392,12 @@ def _sync(
                         json.dumps({"files": len(current.names), "digests": digests}))
     store.index_write(key, pending, rows, todo.deleted)
     found = [_stored(deck_dir, p) for p in problems_meta]
-    duplicates = store.index_duplicates(key)
-    found += _deck_problems(deck_dir, store, key, sections, demos, duplicates)
+    suspects = store.index_suspects(key, sections, demos)
+    found += _deck_problems(deck_dir, store, key, suspects)
     if not found and store.index_count(key) == 0:
         found.append(["", None, None, "the deck has no card files"])
-    # The ids and numbers used twice: a sync of named files updates them from its own.
-    recorded = json.loads(pending.buckets) | {"duplicates": duplicates}
+    # Kept, so that a sync of named files checks only the values those files touch.
+    recorded = json.loads(pending.buckets) | {"suspects": suspects}
     done_head = pending._replace(digest=current.digest, problems=json.dumps(found),
                                  buckets=json.dumps(recorded))
     store.index_set_head(key, done_head, expect=token)
@@ -526,39 +526,45 @@ def _sync_names(
     pending = head._replace(digest=f"pending:{os.getpid()}:{time.time_ns()}",
                             buckets=json.dumps(recorded))
     store.index_write(key, pending, rows, deleted)
-    # Only the ids and numbers these files held or hold can have become, or stopped
-    # being, used twice.
-    ids = {v for v in [*(o[2] for o in indexed.values()), *(r.card_id for r in rows)] if v}
-    numbers = {v for v in [*(o[3] for o in indexed.values()), *(r.number for r in rows)]
-               if v is not None}
-    before = recorded.get("duplicates")
-    if isinstance(before, list) and len(before) == 2:
-        now_ids, now_numbers = store.index_duplicates(key, sorted(ids), sorted(numbers))
-        duplicates = (sorted({*before[0]} - ids | {*now_ids}),
-                      sorted({*before[1]} - numbers | {*now_numbers}))
-    else:
-        duplicates = store.index_duplicates(key)
-    found = [p for p in json.loads(head.problems) if p[0] == DECK_FILE]
+    # Only the values these files held or hold can have become, or stopped being, the
+    # cause of a cross-file problem.
     sections = json.loads(head.meta)["sections"] if head.meta else None
-    found += _deck_problems(deck_dir, store, key, sections, demos, duplicates)
+    from quizzer.indexdb import Suspects
+
+    candidates = Suspects.of([old[2] for old in indexed.values()] + [_values(r) for r in rows])
+    before = recorded.get("suspects")
+    if isinstance(before, list) and len(before) == len(Suspects._fields):
+        suspects = Suspects(*before).replaced(
+            candidates, store.index_suspects(key, sections, demos, only=candidates))
+    else:
+        suspects = store.index_suspects(key, sections, demos)
+    found = [p for p in json.loads(head.problems) if p[0] == DECK_FILE]
+    found += _deck_problems(deck_dir, store, key, suspects)
     if not found and store.index_count(key) == 0:
         found.append(["", None, None, "the deck has no card files"])
     done = pending._replace(digest=WATCHED, problems=json.dumps(found),
-                            buckets=json.dumps(recorded | {"duplicates": duplicates}))
+                            buckets=json.dumps(recorded | {"suspects": suspects}))
     store.index_set_head(key, done, expect=pending.digest)
     return done
 
 
-def _deck_problems(
-    deck_dir: Path, store: Db, key: str, sections: list[str] | None,
-    demos: list[str] | None, duplicates: tuple[list[str], list[int]],
-) -> list[list[Any]]:
+def _values(row: IndexRow) -> Suspects:
+    """A row's id, number, section and demo, as candidate Suspects."""
+    from quizzer.indexdb import Suspects
+
+    def one(value: Any) -> list[Any]:
+        return [value] if value is not None else []
+
+    return Suspects(one(row.card_id), one(row.number), one(row.section), one(row.demo))
+
+
+def _deck_problems(deck_dir: Path, store: Db, key: str, suspects: Suspects) -> list[list[Any]]:
     """Every file's own problems, then the cross-file ones, in the loader's order."""
     found: list[tuple[int, str, int, list[Any]]] = []
     for name, stored in store.index_file_problems(key):
         found += [(0, name, 0, p) for p in json.loads(stored)]
     order = {"id": 1, "number": 2, "section": 3, "demo": 4}
-    conflicts = store.index_conflicts(key, sections, demos, duplicates)
+    conflicts = store.index_conflicts(key, suspects)
     for name, fld, value, owner, lines_json in conflicts:
         line = json.loads(lines_json).get(fld)
         if fld == "id" or fld == "number":

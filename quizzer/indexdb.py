@@ -157,6 +157,39 @@ class IndexRow(NamedTuple):
     problems: str | None
 
 
+class Suspects(NamedTuple):
+    """The values behind a deck's cross-file problems: ids and numbers that more than one
+    file uses, sections not in deck.yaml, demos not in the registry. Kept with the index,
+    so that a sync of a few files re-checks only the values those files held or hold."""
+
+    ids: list[str]
+    numbers: list[int]
+    sections: list[str]
+    demos: list[str]
+
+    def replaced(self, candidates: Suspects, found: Suspects) -> Suspects:
+        """These, with every candidate value decided again by `found`."""
+        return Suspects(_merge(self.ids, candidates.ids, found.ids),
+                        _merge(self.numbers, candidates.numbers, found.numbers),
+                        _merge(self.sections, candidates.sections, found.sections),
+                        _merge(self.demos, candidates.demos, found.demos))
+
+    @classmethod
+    def of(cls, held: list[Suspects]) -> Suspects:
+        """Every value of any of `held`."""
+        return Suspects(sorted({v for h in held for v in h.ids}),
+                        sorted({v for h in held for v in h.numbers}),
+                        sorted({v for h in held for v in h.sections}),
+                        sorted({v for h in held for v in h.demos}))
+
+
+V = TypeVar("V", str, int)
+
+
+def _merge(old: list[V], candidates: list[V], found: list[V]) -> list[V]:
+    return sorted(set(old) - set(candidates) | set(found))
+
+
 class DayPlan(NamedTuple):
     due: list[str]
     new: list[str]
@@ -316,34 +349,51 @@ class IndexDB:
     @_index_method
     def index_signatures_named(
         self, folder: str, names: list[str]
-    ) -> dict[str, tuple[str, str, str | None, int | None]]:
-        """File name -> (signature, content hash, card id, number) of the given files."""
-        found: dict[str, tuple[str, str, str | None, int | None]] = {}
+    ) -> dict[str, tuple[str, str, Suspects]]:
+        """File name -> (signature, content hash, its id, number, section and demo as
+        candidate Suspects) of the given files that are indexed."""
+        found: dict[str, tuple[str, str, Suspects]] = {}
         with self._transaction() as conn:
             for name in names:  # a few: one primary-key lookup each
-                row = conn.execute("SELECT sig, hash, card_id, number FROM deck_index "
-                                   "WHERE dir = ? AND name = ?", (folder, name)).fetchone()
+                row = conn.execute(
+                    "SELECT sig, hash, card_id, number, section, demo FROM deck_index "
+                    "WHERE dir = ? AND name = ?", (folder, name)).fetchone()
                 if row is not None:
-                    found[name] = (row[0], row[1], row[2], row[3])
+                    found[name] = (row[0], row[1], Suspects(
+                        *([v] if v is not None else [] for v in row[2:])))
         return found
 
     @_index_method
-    def index_duplicates(
-        self, folder: str, ids: list[str] | None = None, numbers: list[int] | None = None
-    ) -> tuple[list[str], list[int]]:
-        """The card ids and the numbers that more than one file of the folder uses: of all
-        of them, or only of those given."""
+    def index_suspects(
+        self, folder: str, sections: list[str] | None, demos: list[str] | None,
+        only: Suspects | None = None,
+    ) -> Suspects:
+        """The folder's Suspects: among all its values, or only among `only` (the values
+        a few changed files held or hold). None for sections or demos: not checked."""
         out: list[list[Any]] = []
         with self._transaction() as conn:
-            for field, only in (("card_id", ids), ("number", numbers)):
-                query = (f"SELECT {field} FROM deck_index WHERE dir = ? AND {field} IS NOT NULL")
+            for i, field in enumerate(("card_id", "number")):
+                query = f"SELECT {field} FROM deck_index WHERE dir = ? AND {field} IS NOT NULL"
                 params: tuple[Any, ...] = (folder,)
                 if only is not None:
                     query += f" AND {field} IN (SELECT value FROM json_each(?))"
-                    params += (json.dumps(only),)
+                    params += (json.dumps(only[i]),)
                 out.append([v for (v,) in conn.execute(
                     query + f" GROUP BY {field} HAVING count(*) > 1 ORDER BY {field}", params)])
-        return out[0], out[1]
+            for i, (field, allowed) in enumerate((("section", sections), ("demo", demos)), 2):
+                if allowed is None:
+                    out.append([])
+                    continue
+                # The distinct values (an index walk, or lookups of the candidates).
+                query = (f"SELECT DISTINCT {field} FROM deck_index WHERE dir = ? AND {field} "
+                         "IS NOT NULL")
+                params = (folder,)
+                if only is not None:
+                    query += f" AND {field} IN (SELECT value FROM json_each(?))"
+                    params += (json.dumps(only[i]),)
+                known = set(allowed)
+                out.append(sorted(v for (v,) in conn.execute(query, params) if v not in known))
+        return Suspects(*out)
 
     @_index_method
     def index_write(
@@ -392,43 +442,30 @@ class IndexDB:
 
     @_index_method
     def index_conflicts(
-        self, folder: str, sections: list[str] | None, demos: list[str] | None,
-        duplicates: tuple[list[str], list[int]] | None = None,
+        self, folder: str, suspects: Suspects
     ) -> list[tuple[str, str, str, str | None, str]]:
         """Cross-file problems as (file, field, value, owner file or None, lines JSON):
         an id or number used by an earlier file (in name order, as the loader checks),
-        a section not in deck.yaml, a demo not in the registry. `duplicates` (from
-        index_duplicates) spares the search for the ids and numbers used twice."""
+        a section not in deck.yaml, a demo not in the registry; the values come from
+        index_suspects."""
         out: list[tuple[str, str, str, str | None, str]] = []
         with self._transaction() as conn:
-            for i, field in enumerate(("card_id", "number")):
-                if duplicates is None:
-                    values = (f"SELECT {field} FROM deck_index WHERE dir = ? AND {field} IS "
-                              f"NOT NULL GROUP BY {field} HAVING count(*) > 1")
-                    param: Any = folder
-                elif not duplicates[i]:
+            for field, values in (("card_id", suspects.ids), ("number", suspects.numbers)):
+                if not values:
                     continue
-                else:
-                    values, param = "SELECT value FROM json_each(?)", json.dumps(duplicates[i])
                 rows = conn.execute(
                     f"SELECT name, {field}, lines, (SELECT min(name) FROM deck_index j "
                     f"WHERE j.dir = i.dir AND j.{field} = i.{field}) FROM deck_index i "
-                    f"WHERE dir = ? AND {field} IN ({values})", (folder, param))
+                    f"WHERE dir = ? AND {field} IN (SELECT value FROM json_each(?))",
+                    (folder, json.dumps(values)))
                 out += [(name, "id" if field == "card_id" else field, str(value), owner,
                          lines) for name, value, lines, owner in rows if name != owner]
-            for field, allowed in (("section", sections), ("demo", demos)):
-                if allowed is None:
-                    continue
-                # The distinct values first (an index walk), the rows only for unknown ones.
-                known = set(allowed)
-                unknown = [v for (v,) in conn.execute(
-                    f"SELECT DISTINCT {field} FROM deck_index WHERE dir = ? AND {field} IS NOT "
-                    "NULL", (folder,)) if v not in known]
-                if not unknown:
+            for field, values in (("section", suspects.sections), ("demo", suspects.demos)):
+                if not values:
                     continue
                 rows = conn.execute(
                     f"SELECT name, {field}, lines FROM deck_index WHERE dir = ? AND "
-                    f"{field} IN (SELECT value FROM json_each(?))", (folder, json.dumps(unknown)))
+                    f"{field} IN (SELECT value FROM json_each(?))", (folder, json.dumps(values)))
                 out += [(name, field, value, None, lines) for name, value, lines in rows]
         return out
 

@@ -36,7 +36,17 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quizzer.errors import QuizzerError
-from quizzer.indexdb import INDEX_DDL, DayPlan, IndexDB, IndexHead, IndexRow, day_of, fault, kind_of
+from quizzer.indexdb import (
+    INDEX_DDL,
+    DayPlan,
+    IndexDB,
+    IndexHead,
+    IndexRow,
+    Suspects,
+    day_of,
+    fault,
+    kind_of,
+)
 from quizzer.indexdb import SCHEMA_VERSION as LIGHT_SCHEMA_VERSION
 
 # The storage faults are raised from either module; callers import them from here.
@@ -671,15 +681,16 @@ class Store:
 
     def index_signatures_named(
         self, folder: str, names: list[str]
-    ) -> dict[str, tuple[str, str, str | None, int | None]]:
+    ) -> dict[str, tuple[str, str, Suspects]]:
         with self._light() as db:
             return db.index_signatures_named(folder, names)
 
-    def index_duplicates(
-        self, folder: str, ids: list[str] | None = None, numbers: list[int] | None = None
-    ) -> tuple[list[str], list[int]]:
+    def index_suspects(
+        self, folder: str, sections: list[str] | None, demos: list[str] | None,
+        only: Suspects | None = None,
+    ) -> Suspects:
         with self._light() as db:
-            return db.index_duplicates(folder, ids, numbers)
+            return db.index_suspects(folder, sections, demos, only)
 
     def index_write(
         self, folder: str, head: IndexHead, upserts: list[IndexRow], deleted: list[str]
@@ -696,11 +707,10 @@ class Store:
             db.index_forget(folder)
 
     def index_conflicts(
-        self, folder: str, sections: list[str] | None, demos: list[str] | None,
-        duplicates: tuple[list[str], list[int]] | None = None,
+        self, folder: str, suspects: Suspects
     ) -> list[tuple[str, str, str, str | None, str]]:
         with self._light() as db:
-            return db.index_conflicts(folder, sections, demos, duplicates)
+            return db.index_conflicts(folder, suspects)
 
     def index_file_problems(self, folder: str) -> list[tuple[str, str]]:
         with self._light() as db:

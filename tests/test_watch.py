@@ -248,9 +248,9 @@ def test_after_random_edits_the_watched_index_says_what_the_loader_says(
 
     rng = random.Random(11)
     watched(deck, store)
-    for step in range(60):
+    for step in range(80):
         name = f"c{rng.randint(1, 8)}.yaml"
-        action = rng.choice(["edit", "edit", "edit", "delete", "break", "section"])
+        action = rng.choice(["edit", "edit", "edit", "delete", "break", "section", "demo"])
         path = deck / name
         if action == "delete":
             path.unlink(missing_ok=True)
@@ -259,7 +259,11 @@ def test_after_random_edits_the_watched_index_says_what_the_loader_says(
         else:
             cid, number = f"c{rng.randint(1, 6)}", rng.randint(1, 6)
             text = card(cid, number, f"Step {step}?")
-            path.write_text(text.replace("Basics", "Nowhere") if action == "section" else text)
+            if action == "section":
+                text = text.replace("Basics", rng.choice(["Nowhere", "Elsewhere"]))
+            elif action == "demo":
+                text += f"demo: {rng.choice([next(iter(REGISTRY)), 'no-such-demo'])}\n"
+            path.write_text(text)
         if not any(deck.glob("c*.yaml")):
             (deck / "c1.yaml").write_text(card("c1", 1))
         expected = outcome(lambda: load_deck(deck, REGISTRY))
