@@ -7,13 +7,12 @@ Heavy libraries (numpy, plotting) are imported inside the commands that need the
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -23,16 +22,14 @@ from quizzer import __version__
 from quizzer.errors import QuizzerError
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
 
     from quizzer.cards import Card, Deck
     from quizzer.index import Db, IndexedDeck
     from quizzer.model import Exam, LogEntry, Review
-    from quizzer.review import GradeStore, Reviewer, Summary
+    from quizzer.review import Summary
     from quizzer.scheduler import State
     from quizzer.store import Store
     from quizzer.ui.demo import DemoRun
-    from quizzer.ui.progress import ProgressFn
 
 # Kept here rather than imported, so that `--version` and `--help` load nothing else.
 DEFAULT_DAY_START = 4
@@ -148,16 +145,9 @@ def user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except QuizzerError as exc:
-            # Imported here: a command that loads no card model should not pay for one.
-            from quizzer.cards import DeckError
             from quizzer.ui import console
 
-            if isinstance(exc, DeckError):
-                for line in exc.lines:
-                    console.plain_error(line)
-                console.error(f"{len(exc.lines)} problem(s) in the deck; nothing was changed")
-            else:
-                console.error(str(exc))
+            console.report(exc)
             raise typer.Exit(1) from None
 
     # typer keeps a docstring's line breaks, so a paragraph written over several source
@@ -239,41 +229,21 @@ def _command_names() -> list[str]:
 
 
 def _deck(deck: str | None) -> Deck:
-    """Read and check every file of a deck (validate, demo: no database at hand)."""
-    from quizzer.cards import load_deck
-    from quizzer.demos import REGISTRY
-    from quizzer.paths import resolve_deck
+    from quizzer.commands import load_deck_files
 
-    return load_deck(resolve_deck(deck), known_demos=REGISTRY)
+    return load_deck_files(deck)
 
 
 def _indexed(deck: str | None, store: Db) -> IndexedDeck:
-    """A deck through its index in the database: only files changed since the last
-    command are read (see quizzer/index.py)."""
-    from quizzer.demos import REGISTRY
-    from quizzer.index import open_deck
-    from quizzer.paths import resolve_deck
+    from quizzer.commands import indexed
 
-    return open_deck(resolve_deck(deck), store, REGISTRY, progress=_reading_progress)
-
-
-def _reading_progress() -> AbstractContextManager[ProgressFn]:
-    from quizzer.ui.progress import progress_bar
-
-    return progress_bar("Reading the deck")
+    return indexed(deck, store)
 
 
 def _store(db: str | None, *decks: str | None) -> Store:
-    """Open the database. Before creating a new one, check the `decks` the command will
-    index in it: a broken deck must not leave a database behind."""
-    from quizzer.paths import default_db_path
-    from quizzer.store import Store, database_exists
+    from quizzer.commands import open_store
 
-    target = db if db else default_db_path()
-    if decks and not database_exists(target):
-        for deck in decks:
-            _deck(deck)
-    return Store.open(target)
+    return open_store(db, *decks)
 
 
 def _today(day_start: int) -> date:
@@ -336,9 +306,6 @@ def review(
     Every grade is saved the moment you give it. u undoes the last grade, d runs the
     card's demo, q quits.
     """
-    from quizzer.review import Reviewer
-    from quizzer.session import Session, summarize_today
-    from quizzer.ui import screens
 
     names = _deck_names(deck)
     day = _today(day_start)
@@ -346,76 +313,9 @@ def review(
         _review_many(names, db, day, new, reviews, leech_lapses, plain)
         return
     [deck_name] = names
-    with _review_db(db, deck_name) as (store, grades):
-        idx = _indexed(deck_name, store)
-        with store.snapshot():  # the log and the states as of one moment
-            log = store.today_log(idx.id, day)
-            exam = store.exam(idx.id)
-            today = summarize_today(log)
-            if exam is None:
-                plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
-                                      max(0, reviews - today.reviews_done),
-                                      max(0, new - today.new_done))
-                # Only the cards of today's queue are loaded: the queue built from them is
-                # the one the whole deck gives, since day_plan applied the same order and
-                # limits.
-                ids = [*today.redrill, *plan.due, *plan.new]
-                states = store.states_of(idx.id, ids)
-            else:
-                # The window rule counts every card due on each window day, and the
-                # new-card limit every unseen card: with an exam date all states are read.
-                ids = []
-                states = store.states(idx.id)
-        the_deck = idx.subset(store, ids) if exam is None else idx.load(store)
-        session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam)
-        if session.current is None:
-            upcoming = store.next_due_after(idx.key, idx.id, None)
-            # Nothing is due before `upcoming`, so this counts the cards due on that day.
-            count = store.due_count(idx.key, idx.id, upcoming) if upcoming else 0
-            screens.nothing_due(day, upcoming, count)
-            return
-        from quizzer.plan import days_left_line
+    from quizzer.commands import review_deck
 
-        if (line := days_left_line(session.exam, day)) is not None:
-            screens.note(line)
-        if session.new_limit > new:
-            screens.note(f"New-card limit raised to {session.new_limit} today, so every card "
-                         "is introduced before the final-review window.")
-
-        def outlook(when: date) -> tuple[int, int, date | None]:
-            # Over the whole deck, not only the cards loaded for today's queue.
-            return (store.due_count(idx.key, idx.id, when + timedelta(days=1)),
-                    store.due_count(idx.key, idx.id, when),
-                    store.next_due_after(idx.key, idx.id, when))
-
-        reviewer = Reviewer(session, the_deck, grades, datetime.now, leech_lapses=leech_lapses,
-                            notify=screens.warn, outlook=outlook)
-        ended = _drive(reviewer, plain)
-    _finish(ended)
-
-
-@contextlib.contextmanager
-def _review_db(db: str | None, deck: str | None) -> Iterator[tuple[Db, GradeStore]]:
-    """Where a review reads and where it grades. A database that is ready (it exists, is
-    writable and at the current schema) is read through a bare sqlite3 connection and its
-    Store opens at the first grade, so the first card shows before SQLAlchemy loads; any
-    other opens as the Store now, which creates, migrates or refuses it."""
-    from quizzer.paths import default_db_path
-    from quizzer.quick import open_ready
-    from quizzer.review import StoreLater
-
-    target = db if db else str(default_db_path())
-    reads = open_ready(target)
-    if reads is None:
-        with _store(db, deck) as store:
-            yield store, store
-        return
-    grades = StoreLater(lambda: _store(db, deck), target)
-    try:
-        yield reads, grades
-    finally:
-        grades.close()
-        reads.close()
+    _finish(review_deck(deck_name, db, day, new, reviews, leech_lapses, plain))
 
 
 def _review_many(names: list[str], db: str | None, day: date, new: int, reviews: int,
@@ -440,55 +340,23 @@ def _review_many(names: list[str], db: str | None, day: date, new: int, reviews:
             return
         reviewer = Reviewer(session, the_deck, KeyedStore(store), datetime.now,
                             leech_lapses=leech_lapses, notify=screens.warn)
-        ended = _drive(reviewer, plain)
+        from quizzer.commands import drive
+
+        ended = drive(reviewer, plain)
     _finish(ended)
 
 
-def _drive(reviewer: Reviewer, plain: bool) -> tuple[Summary, bool] | None:
-    """Run the review: the plain line mode (which prints its own summary, and re-raises
-    Ctrl-C after it), or the full screen, whose summary and Ctrl-C come back."""
-    from quizzer.review import run_review
-
-    if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
-        run_review(reviewer, _inline_demo)
-        return None
-    from quizzer.ui.tui import run_tui
-
-    return run_tui(reviewer, _tui_demo)
-
-
 def _finish(ended: tuple[Summary, bool] | None) -> None:
-    if ended is None:
-        return
-    from quizzer.ui import screens
+    from quizzer.commands import finish
 
-    summary, interrupted = ended
-    screens.summary(summary)
-    if interrupted:
-        raise typer.Exit(130)  # Ctrl-C, as in every command; the summary first
-
-
-def _tui_demo(card: Card) -> DemoRun | None:
-    return _run_demo(card.demo, card.id) if card.demo else None
-
-
-def _inline_demo(card: Card) -> None:
-    from quizzer.ui.demo import show_result
-
-    if card.demo:
-        show_result(_run_demo(card.demo, card.id), plots=True)
+    if (code := finish(ended)) != 0:
+        raise typer.Exit(code)  # Ctrl-C, as in every command; the summary first
 
 
 def _run_demo(name: str, card: str | None, seed: int | None = None) -> DemoRun:
-    import time
+    from quizzer.commands import run_demo
 
-    from quizzer.demos import DEFAULT_SEED, run
-    from quizzer.ui.demo import DemoRun
-
-    seed = DEFAULT_SEED if seed is None else seed
-    start = time.perf_counter()
-    result = run(name, seed)
-    return DemoRun(name, card, result, time.perf_counter() - start, seed)
+    return run_demo(name, card, seed)
 
 
 def _demo_cards(deck: Deck) -> dict[str, str]:
@@ -600,7 +468,7 @@ def due(
     ] = None,
 ) -> None:
     """Show what today holds: re-drills, due reviews and new cards."""
-    from quizzer.quick import due_report, show_due
+    from quizzer.commands import due_report, show_due
 
     names = _deck_names(deck)
     day = _today(day_start)

@@ -188,3 +188,49 @@ def test_review_opens_the_store_at_the_first_grade(deck: Path, isolated_env: Pat
     assert "sqlalchemy" in graded.stderr.splitlines()[-1]
     with Store.open(isolated_env) as store:
         assert len(store.today_log("mine", DAY)) == 3
+
+
+def transcript(text: str) -> str:
+    # The only line that may differ between two runs is the time the session took.
+    return "\n".join("Time spent" if line.startswith("Time spent") else line.rstrip()
+                     for line in text.splitlines())
+
+
+@pytest.mark.parametrize("ready", [False, True])
+def test_quick_review_runs_the_session_the_cli_runs(tmp_path: Path, ready: bool) -> None:
+    """The same answers and grades, through the quick path (a fresh process) and through
+    the CLI: the same screens and the same schedules stored. With a new database (the
+    Store creates it) and with one that is ready (read through the bare connection)."""
+    answers = "\n4\nsome answer about gradients\n2\n\nu\n\n5\nq\n"
+    outputs, states = [], []
+    for way in ("quick", "cli"):
+        db = tmp_path / f"{way}.db"
+        env = dict(os.environ, QUIZZER_DB=str(db), QUIZZER_TODAY=DAY.isoformat(),
+                   COLUMNS="80")
+        if ready:
+            with Store.open(db):
+                pass
+        if way == "quick":
+            done = run_main(["review"], env, stdin=answers)
+            assert "typer" not in done.stderr.splitlines()[-1]  # the quick path ran
+            outputs.append(transcript(done.stdout))
+        else:
+            result = CliRunner().invoke(app, ["review"], input=answers, env=env)
+            assert result.exit_code == 0
+            outputs.append(transcript(result.stdout))
+        with Store.open(db) as store:
+            states.append(store.states("ch11"))
+    assert outputs[0] == outputs[1] and "Session summary" in outputs[0]
+    assert states[0] == states[1] and len(states[0]) == 2
+
+
+def test_quick_review_reports_a_broken_deck_as_the_cli_does(deck: Path) -> None:
+    (deck / "c07.yaml").write_text("id: c7\nnumber: [\n")
+    env = dict(os.environ, COLUMNS="80")
+    code = ("import sys\nfrom quizzer.__main__ import run\nsys.argv = ['quizzer', 'review']\n"
+            "run()\n")
+    quick_way = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                               text=True)
+    cli_way = CliRunner().invoke(app, ["review"], env={"COLUMNS": "80"})
+    assert quick_way.returncode == cli_way.exit_code == 1
+    assert quick_way.stderr == cli_way.stderr and "c07.yaml:3" in quick_way.stderr

@@ -70,6 +70,19 @@ def plain_error(line: str) -> None:
     err().print(escape(visible(line)))
 
 
+def report(exc: Exception) -> None:
+    """A user error as the CLI shows it: one line, or a deck's problems one per line and
+    then how many."""
+    from quizzer.cards import DeckError  # here: a command that loads no card model
+
+    if isinstance(exc, DeckError):
+        for line in exc.lines:
+            plain_error(line)
+        error(f"{len(exc.lines)} problem(s) in the deck; nothing was changed")
+    else:
+        error(str(exc))
+
+
 def interactive() -> bool:
     return sys.stdin.isatty()
 

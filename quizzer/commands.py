@@ -1,0 +1,287 @@
+"""What `due` and `review` do, without the CLI framework: open the database and the deck,
+count or build today's session, drive the reviewer. The typer CLI (cli.py) and the quick
+path (quick.py) both call these, so the two cannot differ.
+
+Rule: nothing here imports typer, SQLAlchemy or pydantic at module level; a ready
+database is read through a bare sqlite3 connection (indexdb.py) and the Store opens only
+to write (review.StoreLater). Errors are QuizzerErrors; callers report them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quizzer.errors import QuizzerError
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from quizzer.cards import Card, Deck
+    from quizzer.index import Db, IndexedDeck
+    from quizzer.indexdb import IndexDB
+    from quizzer.model import Exam
+    from quizzer.review import GradeStore, Reviewer, Summary
+    from quizzer.store import Store
+    from quizzer.ui.demo import DemoRun
+    from quizzer.ui.progress import ProgressFn
+
+
+# -- opening -----------------------------------------------------------------------------
+
+def load_deck_files(deck: str | None) -> Deck:
+    """Read and check every file of a deck (validate, demo: no database at hand)."""
+    from quizzer.cards import load_deck
+    from quizzer.demos import REGISTRY
+    from quizzer.paths import resolve_deck
+
+    return load_deck(resolve_deck(deck), known_demos=REGISTRY)
+
+
+def indexed(deck: str | None, store: Db) -> IndexedDeck:
+    """A deck through its index in the database: only files changed since the last
+    command are read (see quizzer/index.py)."""
+    from quizzer.demos import REGISTRY
+    from quizzer.index import open_deck
+    from quizzer.paths import resolve_deck
+
+    return open_deck(resolve_deck(deck), store, REGISTRY, progress=_reading_progress)
+
+
+def _reading_progress() -> AbstractContextManager[ProgressFn]:
+    from quizzer.ui.progress import progress_bar
+
+    return progress_bar("Reading the deck")
+
+
+def open_store(db: str | None, *decks: str | None) -> Store:
+    """Open the database. Before creating a new one, check the `decks` the command will
+    index in it: a broken deck must not leave a database behind."""
+    from quizzer.paths import default_db_path
+    from quizzer.store import Store, database_exists
+
+    target = db if db else default_db_path()
+    if decks and not database_exists(target):
+        for deck in decks:
+            load_deck_files(deck)
+    return Store.open(target)
+
+
+def open_ready(target: str) -> IndexDB | None:
+    """A bare connection to the database at `target` when it is ready for a command:
+    a file (not a URL) that exists, is writable with its folder, and is at the current
+    schema. None otherwise: Store.open then creates, migrates or refuses it."""
+    if "://" in target:
+        return None  # a URL: SQLAlchemy reads it
+    path = Path(target).expanduser().resolve()
+    if not path.is_file() or not os.access(path, os.W_OK) or not os.access(
+            path.parent, os.W_OK):
+        return None
+    from quizzer.indexdb import SCHEMA_VERSION, IndexDB
+
+    db = IndexDB.connect(str(path), target, busy_timeout=5.0)
+    try:
+        if db.schema_version() == SCHEMA_VERSION:
+            return db
+    except QuizzerError:
+        pass
+    db.close()
+    return None
+
+
+@contextlib.contextmanager
+def review_db(db: str | None, deck: str | None) -> Iterator[tuple[Db, GradeStore]]:
+    """Where a review reads and where it grades. A database that is ready (it exists, is
+    writable and at the current schema) is read through a bare sqlite3 connection and its
+    Store opens at the first grade, so the first card shows before SQLAlchemy loads; any
+    other opens as the Store now, which creates, migrates or refuses it."""
+    from quizzer.paths import default_db_path
+    from quizzer.review import StoreLater
+
+    target = db if db else str(default_db_path())
+    reads = open_ready(target)
+    if reads is None:
+        with open_store(db, deck) as store:
+            yield store, store
+        return
+    grades = StoreLater(lambda: open_store(db, deck), target)
+    try:
+        yield reads, grades
+    finally:
+        grades.close()
+        reads.close()
+
+
+# -- due ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DueReport:
+    """What `due` shows for one deck."""
+
+    deck: str
+    day: date
+    due: int
+    new: int
+    redrill: int
+    next_due: date | None
+    exam: Exam | None
+
+    def as_json(self) -> dict[str, Any]:
+        from quizzer.plan import days_left
+
+        data: dict[str, Any] = {
+            "deck": self.deck, "today": self.day.isoformat(), "due": self.due,
+            "new": self.new, "redrill": self.redrill,
+            "total": self.redrill + self.due + self.new,
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+        }
+        if self.exam is not None:
+            data |= {"exam": self.exam.day.isoformat(), "days_left": days_left(self.exam, self.day)}
+        return data
+
+
+def due_report(db: Db, idx: IndexedDeck, day: date, new: int, reviews: int) -> DueReport:
+    """Today's counts of one deck from its index: the queue the review session would
+    build, without loading a card."""
+    from quizzer.session import summarize_today
+
+    with db.snapshot():  # the log and the states as of one moment
+        today = summarize_today(db.today_log(idx.id, day))
+        exam = db.exam(idx.id)
+        if exam is not None:  # as the review session does: every card before the window
+            from quizzer.plan import required_new_per_day
+
+            unseen = len(db.day_plan(idx.key, idx.id, day, [], 0, 10**9).new)
+            new = max(new, required_new_per_day(exam, day, unseen + today.new_done))
+        plan = db.day_plan(idx.key, idx.id, day, sorted(today.graded),
+                           max(0, reviews - today.reviews_done), max(0, new - today.new_done))
+        redrill = len(db.index_present(idx.key, list(today.redrill)))
+    return DueReport(idx.id, day, len(plan.due), len(plan.new), redrill, plan.next_due, exam)
+
+
+def show_due(report: DueReport, json_: bool) -> None:
+    if json_:
+        import json
+
+        sys.stdout.write(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    from quizzer.plan import days_left_line
+    from quizzer.ui import screens
+
+    screens.due_table(report.deck, report.day, report.due, report.new, report.redrill,
+                      report.next_due)
+    if (line := days_left_line(report.exam, report.day)) is not None:
+        screens.note(line)
+
+
+# -- review ------------------------------------------------------------------------------
+
+def review_deck(
+    deck_name: str | None, db: str | None, day: date, new: int, reviews: int,
+    leech_lapses: int, plain: bool,
+) -> tuple[Summary, bool] | None:
+    """`review` of one deck: today's queue from the index (only its cards are loaded),
+    then the reviewer; the full screen's summary and whether it ended on Ctrl-C."""
+    from quizzer.review import Reviewer
+    from quizzer.session import Session, summarize_today
+    from quizzer.ui import screens
+
+    with review_db(db, deck_name) as (store, grades):
+        idx = indexed(deck_name, store)
+        with store.snapshot():  # the log and the states as of one moment
+            log = store.today_log(idx.id, day)
+            exam = store.exam(idx.id)
+            today = summarize_today(log)
+            if exam is None:
+                plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
+                                      max(0, reviews - today.reviews_done),
+                                      max(0, new - today.new_done))
+                # Only the cards of today's queue are loaded: the queue built from them is
+                # the one the whole deck gives, since day_plan applied the same order and
+                # limits.
+                ids = [*today.redrill, *plan.due, *plan.new]
+                states = store.states_of(idx.id, ids)
+            else:
+                # The window rule counts every card due on each window day, and the
+                # new-card limit every unseen card: with an exam date all states are read.
+                ids = []
+                states = store.states(idx.id)
+        the_deck = idx.subset(store, ids) if exam is None else idx.load(store)
+        session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam)
+        if session.current is None:
+            upcoming = store.next_due_after(idx.key, idx.id, None)
+            # Nothing is due before `upcoming`, so this counts the cards due on that day.
+            count = store.due_count(idx.key, idx.id, upcoming) if upcoming else 0
+            screens.nothing_due(day, upcoming, count)
+            return None
+        from quizzer.plan import days_left_line
+
+        if (line := days_left_line(session.exam, day)) is not None:
+            screens.note(line)
+        if session.new_limit > new:
+            screens.note(f"New-card limit raised to {session.new_limit} today, so every card "
+                         "is introduced before the final-review window.")
+
+        def outlook(when: date) -> tuple[int, int, date | None]:
+            # Over the whole deck, not only the cards loaded for today's queue.
+            return (store.due_count(idx.key, idx.id, when + timedelta(days=1)),
+                    store.due_count(idx.key, idx.id, when),
+                    store.next_due_after(idx.key, idx.id, when))
+
+        reviewer = Reviewer(session, the_deck, grades, datetime.now, leech_lapses=leech_lapses,
+                            notify=screens.warn, outlook=outlook)
+        return drive(reviewer, plain)
+
+
+def drive(reviewer: Reviewer, plain: bool) -> tuple[Summary, bool] | None:
+    """Run the review: the plain line mode (which prints its own summary, and re-raises
+    Ctrl-C after it), or the full screen, whose summary and Ctrl-C come back."""
+    from quizzer.review import run_review
+
+    if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        run_review(reviewer, _inline_demo)
+        return None
+    from quizzer.ui.tui import run_tui
+
+    return run_tui(reviewer, _tui_demo)
+
+
+def finish(ended: tuple[Summary, bool] | None) -> int:
+    """Show the full screen's summary; the exit status (130 after Ctrl-C, as in every
+    command)."""
+    if ended is None:
+        return 0
+    from quizzer.ui import screens
+
+    summary, interrupted = ended
+    screens.summary(summary)
+    return 130 if interrupted else 0
+
+
+def _tui_demo(card: Card) -> DemoRun | None:
+    return run_demo(card.demo, card.id) if card.demo else None
+
+
+def _inline_demo(card: Card) -> None:
+    from quizzer.ui.demo import show_result
+
+    if card.demo:
+        show_result(run_demo(card.demo, card.id), plots=True)
+
+
+def run_demo(name: str, card: str | None, seed: int | None = None) -> DemoRun:
+    import time
+
+    from quizzer.demos import DEFAULT_SEED, run
+    from quizzer.ui.demo import DemoRun
+
+    seed = DEFAULT_SEED if seed is None else seed
+    start = time.perf_counter()
+    result = run(name, seed)
+    return DemoRun(name, card, result, time.perf_counter() - start, seed)
