@@ -27,34 +27,35 @@ SCHEMA_VERSION = 3
 
 # The deck index: a cache of the card files of each deck folder (see quizzer/index.py),
 # so that `due` and `review` are queries, not a parse of every file. Migration step 3,
-# and what a dropped index table is created again from.
+# and what a dropped index table is created again from. The statements' text is exactly
+# what step 3 shipped with.
 INDEX_DDL = [
     """CREATE TABLE IF NOT EXISTS deck_folder (
-        dir TEXT PRIMARY KEY,
-        digest TEXT NOT NULL,
-        deck_sig TEXT NOT NULL,
-        deck_id TEXT,
-        meta TEXT,
-        problems TEXT NOT NULL,
-        racy TEXT NOT NULL,
-        buckets TEXT NOT NULL
-    )""",
+            dir TEXT PRIMARY KEY,
+            digest TEXT NOT NULL,
+            deck_sig TEXT NOT NULL,
+            deck_id TEXT,
+            meta TEXT,
+            problems TEXT NOT NULL,
+            racy TEXT NOT NULL,
+            buckets TEXT NOT NULL
+        )""",
     """CREATE TABLE IF NOT EXISTS deck_index (
-        dir TEXT NOT NULL,
-        name TEXT NOT NULL,
-        bucket INTEGER NOT NULL,
-        sig TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        card_id TEXT,
-        number INTEGER,
-        section TEXT,
-        demo TEXT,
-        question TEXT,
-        card TEXT,
-        lines TEXT NOT NULL,
-        problems TEXT,
-        PRIMARY KEY (dir, name)
-    )""",
+            dir TEXT NOT NULL,
+            name TEXT NOT NULL,
+            bucket INTEGER NOT NULL,
+            sig TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            card_id TEXT,
+            number INTEGER,
+            section TEXT,
+            demo TEXT,
+            question TEXT,
+            card TEXT,
+            lines TEXT NOT NULL,
+            problems TEXT,
+            PRIMARY KEY (dir, name)
+        )""",
     "CREATE INDEX IF NOT EXISTS deck_index_card ON deck_index (dir, card_id, number)",
     "CREATE INDEX IF NOT EXISTS deck_index_number ON deck_index (dir, number, card_id)",
     "CREATE INDEX IF NOT EXISTS card_state_due ON card_state (deck, due, card_id)",

@@ -137,7 +137,6 @@ _OWN_TABLES = frozenset({"card_state", "review_log"})  # what step 1 creates
 BUSY_TIMEOUT = 5.0
 
 
-
 class UndoRefused(QuizzerError):
     """The grade to undo is gone or a later grade of its card exists."""
 
