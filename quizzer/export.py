@@ -104,27 +104,26 @@ class DeckData:
 # -- escaping --------------------------------------------------------------------------
 
 # Characters that mean something to CommonMark, GFM tables and strikethrough, or GitHub
-# math, wherever they stand in a line. "<" and "&" followed by a space start no tag,
-# autolink or entity, so "< 0.005" stays readable.
-_TEXT_SPECIAL = frozenset("\\`*_[]<&#|~$")
-_SAFE_BEFORE_SPACE = frozenset("<&")
+# math, wherever they stand in a line, each escaped with a backslash. "<" and "&"
+# followed by whitespace start no tag, autolink or entity, so "< 0.005" stays readable.
+# Each rule is one regular expression, so a line is escaped in one pass of the regex
+# engine rather than a Python loop over its characters (a summary of 100,000 cards
+# holds about 40 million). "(?!\s)" and str.isspace() use the same Unicode table.
+_TEXT_ESCAPE = re.compile(r"[\\`*_\[\]#|~$]|[<&](?!\s)")
+# Outside code spans in card Markdown: raw HTML and entities, links and images,
+# headings, table pipes, tilde fences and strikethrough, math.
+_MARKDOWN_ESCAPE = re.compile(r"[\[\]|#~$]|[<&](?!\s)")
+_ESCAPED = r"\\\g<0>"  # the match with a backslash before it
+# What the Markdown escaper takes one at a time: an escaped pair (a backslash before
+# ASCII punctuation, kept as it is) or a maximal run of backticks.
+_MARKDOWN_TOKEN = re.compile(r"\\[!-/:-@\[-`{-~]|`+")
+_BACKTICKS = re.compile(r"`+")
 # At the start of a paragraph, these open a list, a block quote or a setext underline.
 _BLOCK_START = re.compile(r"^([-+=>]|\d{1,9}(?=[.)]))")
 # C0 and C1 control characters: an answer stored before typed input was cleaned may hold
 # terminal escapes, and the summary is also printed (`-o -`).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Outside code spans in card Markdown: raw HTML and entities, links and images,
-# headings, table pipes, tilde fences and strikethrough, math.
-_MARKDOWN_SPECIAL = frozenset("<&[]|#~$")
 _SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
-_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-
-
-def _needs_escape(line: str, i: int, special: frozenset[str]) -> bool:
-    ch = line[i]
-    if ch not in special:
-        return False
-    return ch not in _SAFE_BEFORE_SPACE or not (i + 1 < len(line) and line[i + 1].isspace())
 
 
 def escape_text(text: str, *, block: bool = False) -> str:
@@ -135,8 +134,7 @@ def escape_text(text: str, *, block: bool = False) -> str:
     what would start a list, quote or underline, for text that begins a paragraph.
     """
     line = " ".join(_CONTROL.sub("", text).split())
-    out = "".join("\\" + ch if _needs_escape(line, i, _TEXT_SPECIAL) else ch
-                  for i, ch in enumerate(line))
+    out = _TEXT_ESCAPE.sub(_ESCAPED, line)
     match = _BLOCK_START.match(out) if block else None
     if match:
         if match.group(1)[0].isdigit():
@@ -147,54 +145,40 @@ def escape_text(text: str, *, block: bool = False) -> str:
     return out
 
 
-def _run_length(line: str, start: int) -> int:
-    end = start
-    while end < len(line) and line[end] == "`":
-        end += 1
-    return end - start
-
-
 def _closing_run(line: str, start: int, length: int) -> int | None:
     """Where the backtick run closing a code span of `length` opening before `start` begins.
 
     As in CommonMark, backslashes do not escape backticks inside a code span, so every
     maximal run counts.
     """
-    i = start
-    while i < len(line):
-        if line[i] == "`":
-            n = _run_length(line, i)
-            if n == length:
-                return i
-            i += n
-        else:
-            i += 1
+    for run in _BACKTICKS.finditer(line, start):
+        if run.end() - run.start() == length:
+            return run.start()
     return None
 
 
 def _escape_markdown_line(line: str) -> str:
+    if "\\" not in line and "`" not in line:  # the common case: no pair, no code span
+        return _MARKDOWN_ESCAPE.sub(_ESCAPED, line)
     out: list[str] = []
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "\\" and i + 1 < len(line) and line[i + 1] in _ASCII_PUNCT:
-            out.append(line[i : i + 2])  # already escaped: keep the pair
-            i += 2
-        elif ch == "`":
-            n = _run_length(line, i)
-            close = _closing_run(line, i + n, n)
-            if close is None:
-                out.append("\\`" * n)  # no closer on this line: literal backticks
-                i += n
-            else:
-                out.append(line[i : close + n])  # a code span, verbatim
-                i = close + n
-        elif _needs_escape(line, i, _MARKDOWN_SPECIAL):
-            out.append("\\" + ch)
-            i += 1
+    pos = 0
+    while (token := _MARKDOWN_TOKEN.search(line, pos)) is not None:
+        # Text before the token: its last character is followed by "\\" or "`", never
+        # by whitespace, which is what the pattern sees at the end of the slice too.
+        out.append(_MARKDOWN_ESCAPE.sub(_ESCAPED, line[pos : token.start()]))
+        if token.group(0)[0] == "\\":
+            out.append(token.group(0))  # already escaped: keep the pair
+            pos = token.end()
+            continue
+        n = token.end() - token.start()
+        close = _closing_run(line, token.end(), n)
+        if close is None:
+            out.append("\\`" * n)  # no closer on this line: literal backticks
+            pos = token.end()
         else:
-            out.append(ch)
-            i += 1
+            out.append(line[token.start() : close + n])  # a code span, verbatim
+            pos = close + n
+    out.append(_MARKDOWN_ESCAPE.sub(_ESCAPED, line[pos:]))
     return "".join(out)
 
 
@@ -240,6 +224,8 @@ def notation(text: str) -> str:
     """Powers written for a keyboard (0.25^10, 1 − 0.99^k, 10^{-3}) as a reader writes
     them (0.25¹⁰, 1 − 0.99ᵏ, 10⁻³), outside code spans. A power with a character that
     has no superscript form is left as written."""
+    if "^" not in text:  # most text has no power at all
+        return text
     out: list[str] = []
     last = 0
     for span in _CODE_SPAN.finditer(text):
@@ -253,12 +239,17 @@ def notation(text: str) -> str:
 # -- anchors ---------------------------------------------------------------------------
 
 
+_ASCII_UNSLUGGED = re.compile(r"[^a-z0-9_ -]")
+
+
 def github_slug(text: str) -> str:
     """The anchor GitHub gives a heading with this rendered text (github-slugger's rule).
 
     Lowercase; drop everything but letters, marks, decimal digits, connector punctuation
     ("_"), "-" and spaces (Ruby's `[^\\p{Word}\\- ]`); each space becomes "-".
     """
+    if text.isascii():  # the same rule: ASCII letters, digits, "_", "-" and spaces
+        return _ASCII_UNSLUGGED.sub("", text.lower()).replace(" ", "-")
     kept = []
     for ch in text.lower():
         cat = unicodedata.category(ch)
