@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from quizzer.model import Exam, LogEntry, Review
     from quizzer.review import Reviewer, Summary
     from quizzer.scheduler import State
+    from quizzer.stats import LogDigest
     from quizzer.store import Store
     from quizzer.ui.demo import DemoRun
     from quizzer.ui.progress import ProgressFn
@@ -900,7 +901,7 @@ def export(
         decks = _open_decks(names, store)
         with store.snapshot():
             # The first deck is the main part; each further one its own part after it.
-            parts = [DeckData(d, store.states(d.id), store.history(d.id),
+            parts = [DeckData(d, store.states(d.id), (), log=_log_digest(store, d, day),
                               extras=i > 0 and d.path == extras,
                               further=i > 0 and d.path != extras,
                               leech_lapses=leech_lapses)
@@ -915,6 +916,22 @@ def export(
         from quizzer.ui import screens
 
         screens.status(f"Wrote {written}")
+
+
+def _log_digest(store: Store, deck: Deck, day: date) -> LogDigest:
+    """A deck's review log reduced by the store's aggregates: export never loads it whole."""
+    from quizzer.stats import HEATMAP_DAYS, RETENTION_DAYS, stored_digest
+
+    ids = {c.id for c in deck.cards}
+    by_card = store.log_by_card(deck.id)
+    removed = sorted(set(by_card) - ids)
+    return stored_digest(
+        day, HEATMAP_DAYS, ids, by_card,
+        store.log_by_day(deck.id, day - timedelta(days=HEATMAP_DAYS - 1), day, removed),
+        store.review_days(deck.id, removed),
+        store.recent_retention(deck.id, day - timedelta(days=RETENTION_DAYS - 1), day),
+        store.today_log(deck.id, day),
+    )
 
 
 def _parse_day(option: str, text: str) -> date:

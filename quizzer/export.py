@@ -53,7 +53,9 @@ from quizzer.stats import (
     MATURE_DAYS,
     RETENTION_DAYS,
     DeckStats,
-    deck_stats,
+    LogDigest,
+    digest,
+    digest_stats,
     is_leech,
 )
 
@@ -83,7 +85,9 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 @dataclass(frozen=True)
 class DeckData:
-    """One deck with the student's data for it: stored states and its review log."""
+    """One deck with the student's data for it: stored states and its review log, whole
+    (`history`) or as the store's digest of it for the review day (`log`, which then
+    wins: a large deck's log is never loaded whole; see quizzer.stats.LogDigest)."""
 
     deck: Deck
     states: Mapping[str, State]
@@ -93,6 +97,16 @@ class DeckData:
     # A further deck exported with the first (`--deck a --deck b`): its own part, its
     # cards labelled `b Q1`, its headings prefixed by its title.
     further: bool = False
+    log: LogDigest | None = None
+
+    def digest(self, today: date) -> LogDigest:
+        """The review log reduced for `today`, over the heatmap's window."""
+        if self.log is None:
+            return digest(self.history, today, {c.id for c in self.deck.cards})
+        if (self.log.today, self.log.days) != (today, HEATMAP_DAYS):
+            raise ValueError(f"the log digest is for {self.log.today}, {self.log.days} days; "
+                             f"the summary for {today}, {HEATMAP_DAYS} days")
+        return self.log
 
     @property
     def prefix(self) -> str:
@@ -284,23 +298,13 @@ class CardView:
     label: str  # "Q2", "E1"
     section_title: str
     state: State
-    reviews: tuple[Review, ...]  # oldest first
+    last: Review | None  # the latest log row
+    last_answer: Review | None  # the latest log row with a typed answer (not blank)
     leech: bool = False  # lapses at or above the leech threshold (quizzer.stats.is_leech)
 
     @property
     def reviewed(self) -> bool:
         return not self.state.is_new
-
-    @property
-    def last(self) -> Review | None:
-        return self.reviews[-1] if self.reviews else None
-
-    @property
-    def last_answer(self) -> Review | None:
-        for r in reversed(self.reviews):
-            if r.answer.strip():
-                return r
-        return None
 
     @property
     def heading(self) -> str:
@@ -334,16 +338,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _views(part: DeckData) -> list[CardView]:
-    by_card: dict[str, list[Review]] = {}
-    for r in part.history:
-        by_card.setdefault(r.card_id, []).append(r)
-    return [
-        CardView(c, f"{part.prefix}{c.number}", c.section, part.states.get(c.id, NEW),
-                 tuple(by_card.get(c.id, ())),
-                 is_leech(part.states.get(c.id, NEW), part.leech_lapses))
-        for c in part.deck.cards
-    ]
+def _views(part: DeckData, log: LogDigest) -> list[CardView]:
+    views = []
+    for c in part.deck.cards:
+        state = part.states.get(c.id, NEW)
+        card_log = log.cards.get(c.id)
+        views.append(CardView(c, f"{part.prefix}{c.number}", c.section, state,
+                              card_log.last if card_log else None,
+                              card_log.last_answer if card_log else None,
+                              is_leech(state, part.leech_lapses)))
+    return views
 
 
 def weakest_first(views: Sequence[CardView]) -> list[CardView]:
@@ -370,13 +374,14 @@ class Overview:
     stats: DeckStats | None = None  # everything else, for the heatmap and forecast figures
 
 
-def overview(part: DeckData, today: date) -> Overview:
+def overview(part: DeckData, today: date, log: LogDigest | None = None) -> Overview:
     """Counts by state, today's re-drill, reviews, 30-day retention and the 7-day forecast.
 
     Only cards that are in the deck count; rows of cards since removed are ignored.
+    `log` is the part's digest for today, when the caller has it already.
     """
-    s = deck_stats(part.deck.cards, part.states, part.history, today,
-                   leech_lapses=part.leech_lapses, sections=part.deck.meta.sections)
+    s = digest_stats(part.deck.cards, part.states, log or part.digest(today),
+                     leech_lapses=part.leech_lapses, sections=part.deck.meta.sections)
     counts = s.today_counts
     return Overview(
         cards=s.cards, new=s.new, young=s.young, mature=s.mature, redrill=len(counts.redrill),
@@ -499,9 +504,9 @@ def _day_label(day: date, today: date) -> str:
     return f"{day.isoformat()} ({tag})"
 
 
-def _progress_section(parts: Sequence[DeckData], today: date,
+def _progress_section(parts: Sequence[DeckData], logs: Sequence[LogDigest], today: date,
                       write_chart: ChartWriter | None = None) -> list[str]:
-    stats = [overview(p, today) for p in parts]
+    stats = [overview(p, today, log) for p, log in zip(parts, logs, strict=True)]
     header = ["", *(f"`{p.deck.id}`" for p in parts)]
     align = ["l", *("r" for _ in parts)]
 
@@ -775,7 +780,8 @@ def build_summary(
         raise QuizzerError("nothing to export: no deck was given")
     if order not in ORDERS:
         raise QuizzerError(f"--order {order!r}: use one of {', '.join(ORDERS)}")
-    views = [_views(p) for p in parts]
+    logs = [p.digest(today) for p in parts]
+    views = [_views(p, log) for p, log in zip(parts, logs, strict=True)]
     outline = _outline(parts, views, order)
     names = []
     for _, groups in outline.groups:
@@ -806,7 +812,7 @@ def build_summary(
                       f"(#{outline.weakest.slug}) for what that means); cards never reviewed "
                       "come last, in number order.")
     blocks += [_h(outline.contents), _contents(outline)]
-    blocks += [_h(outline.progress), *_progress_section(parts, today, write_chart)]
+    blocks += [_h(outline.progress), *_progress_section(parts, logs, today, write_chart)]
     blocks += [_h(outline.weakest), *_weakest_section(outline, parts, views)]
     for part, groups in outline.groups:
         for group in groups:

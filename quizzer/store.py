@@ -985,6 +985,83 @@ class Store:
             return {cid: State(rep, ivl, ease, _day(due), lapses)
                     for cid, rep, ivl, ease, due, lapses in rows}
 
+    # -- export reads
+    # The review log reduced in SQL for `export` (quizzer.stats.stored_digest): one row
+    # per card or per review day, never one per review, so that a log of 1,000,000 rows
+    # is never loaded into Python. `removed` lists cards whose rows are left out.
+
+    # The characters str.isspace() accepts: an answer made only of them is blank, as
+    # `answer.strip()` says (tests/test_stats.py checks the list).
+    _BLANKS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+               "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+    # A deciding grade for retention (quizzer.stats.is_deciding_retention): the first of
+    # the day, of a card graded before (a stored due date, as _day reads it).
+    _DECIDING = "kind = 'schedule' AND coalesce(before_due, '') <> ''"
+
+    @staticmethod
+    def _not_removed(removed: Sequence[str]) -> str:
+        # Only when there are any: the test needs each row's card_id, which the day
+        # index does not hold, and usually no card has been removed.
+        return " AND card_id NOT IN (SELECT value FROM json_each(?))" if removed else ""
+
+    @staticmethod
+    def _removed(removed: Sequence[str]) -> tuple[str, ...]:
+        return (json.dumps(list(removed)),) if removed else ()
+
+    def log_by_card(self, deck: str) -> dict[str, tuple[int, float, Review, Review | None]]:
+        """Per card with log rows: (rows, seconds, its latest row, its latest row whose
+        typed answer is not blank or None)."""
+        with self._session() as s:
+            conn = s.connection()
+            counts = conn.exec_driver_sql(
+                "SELECT card_id, count(*), sum(seconds), max(id), max(CASE WHEN "
+                "trim(answer, ?) <> '' THEN id END) FROM review_log WHERE deck = ? "
+                "GROUP BY card_id", (self._BLANKS, deck)).all()
+            wanted = [i for row in counts for i in (row[3], row[4]) if i is not None]
+            rows = conn.exec_driver_sql(
+                f"SELECT {_REVIEW_COLUMNS} FROM review_log WHERE id IN "
+                "(SELECT value FROM json_each(?))", (json.dumps(wanted),))
+            by_id = {row[0]: _review_from_tuple(row) for row in rows}
+        return {cid: (n, seconds, by_id[last], by_id[answered] if answered else None)
+                for cid, n, seconds, last, answered in counts}
+
+    def log_by_day(self, deck: str, first: date, last: date,
+                   removed: Sequence[str] = ()) -> dict[date, tuple[int, float, int, int]]:
+        """Per review day first..last with rows: (rows, seconds, deciding grades of
+        PASS or more, deciding grades)."""
+        from quizzer.scheduler import PASS
+
+        with self._session() as s:
+            rows = s.connection().exec_driver_sql(
+                f"SELECT review_day, count(*), sum(seconds), "
+                f"sum(grade >= ? AND {self._DECIDING}), sum({self._DECIDING}) "
+                "FROM review_log WHERE deck = ? AND review_day BETWEEN ? AND ?"
+                f"{self._not_removed(removed)} GROUP BY review_day",
+                (PASS, deck, first.isoformat(), last.isoformat(), *self._removed(removed)))
+            return {date.fromisoformat(day): (n, seconds, passed, total)
+                    for day, n, seconds, passed, total in rows}
+
+    def review_days(self, deck: str, removed: Sequence[str] = ()) -> list[date]:
+        """Every review day with a log row, oldest first."""
+        with self._session() as s:
+            rows = s.connection().exec_driver_sql(
+                f"SELECT DISTINCT review_day FROM review_log WHERE deck = ?"
+                f"{self._not_removed(removed)} ORDER BY review_day",
+                (deck, *self._removed(removed)))
+            return [date.fromisoformat(day) for (day,) in rows]
+
+    def recent_retention(self, deck: str, first: date, last: date) -> dict[str, tuple[int, int]]:
+        """Per card, its deciding grades on the review days first..last: (PASS or more,
+        all of them)."""
+        from quizzer.scheduler import PASS
+
+        with self._session() as s:
+            rows = s.connection().exec_driver_sql(
+                "SELECT card_id, sum(grade >= ?), count(*) FROM review_log WHERE deck = ? "
+                f"AND review_day BETWEEN ? AND ? AND {self._DECIDING} GROUP BY card_id",
+                (PASS, deck, first.isoformat(), last.isoformat()))
+            return {cid: (passed, total) for cid, passed, total in rows}
+
 
 class IndexHead(NamedTuple):
     """A deck folder's entry in the index: the digest of its last scan, deck.yaml's
