@@ -53,6 +53,7 @@ from quizzer.stats import (
     MATURE_DAYS,
     RETENTION_DAYS,
     DeckStats,
+    Graded,
     LogDigest,
     digest,
     digest_stats,
@@ -298,8 +299,8 @@ class CardView:
     label: str  # "Q2", "E1"
     section_title: str
     state: State
-    last: Review | None  # the latest log row
-    last_answer: Review | None  # the latest log row with a typed answer (not blank)
+    last: Graded | None  # the latest log row
+    last_answer: Graded | None  # the latest log row with a typed answer (not blank)
     leech: bool = False  # lapses at or above the leech threshold (quizzer.stats.is_leech)
 
     @property

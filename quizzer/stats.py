@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from quizzer.cards import Card
-from quizzer.model import LogEntry, Review
+from quizzer.model import Kind, LogEntry, Review
 from quizzer.scheduler import NEW, PASS, State
 from quizzer.session import TodayCounts, summarize_today
 
@@ -26,6 +26,7 @@ RETENTION_DAYS = 30
 FORECAST_DAYS = 30
 
 Maturity = Literal["new", "young", "mature"]
+GradedRow = tuple[date, int, Kind, str]  # a Graded as the store returns it
 
 
 def maturity(state: State) -> Maturity:
@@ -152,13 +153,23 @@ def today_counts(log: Iterable[Review], today: date) -> TodayCounts:
 
 
 @dataclass(frozen=True)
+class Graded:
+    """One review-log row as the summary shows it."""
+
+    day: date
+    grade: int
+    kind: Kind
+    answer: str
+
+
+@dataclass(frozen=True)
 class CardLog:
     """One card's rows of the review log, reduced to what statistics and the summary use."""
 
     reviews: int  # rows, re-drills included
     seconds: float
-    last: Review  # the latest row
-    last_answer: Review | None  # the latest row whose typed answer is not blank
+    last: Graded  # the latest row
+    last_answer: Graded | None  # the latest row whose typed answer is not blank
 
 
 @dataclass(frozen=True)
@@ -229,9 +240,14 @@ def digest(log: Iterable[Review], today: date, cards: Collection[str], *,
             recent[cid] = recent.get(cid, Ratio()) + one
         if r.day == today:
             today_log.append(LogEntry(cid, r.grade, r.kind, r.before.is_new))
+    def graded(r: Review | None) -> Graded | None:
+        return Graded(r.day, r.grade, r.kind, r.answer) if r is not None else None
+
     return LogDigest(
         today=today, days=days,
-        cards={c: CardLog(count[c], secs[c], last[c], answered.get(c)) for c in count},
+        cards={c: CardLog(count[c], secs[c], Graded(last[c].day, last[c].grade, last[c].kind,
+                                                     last[c].answer), graded(answered.get(c)))
+               for c in count},
         by_day={d: DayLog(n, day_secs[d], day_ratio[d]) for d, n in day_count.items()},
         review_days=frozenset(review_days), recent=recent, today_log=tuple(today_log),
         reviews=reviews, seconds=seconds,
@@ -242,7 +258,7 @@ def stored_digest(
     today: date,
     days: int,
     cards: Collection[str],
-    by_card: Mapping[str, tuple[int, float, Review, Review | None]],
+    by_card: Mapping[str, tuple[int, float, GradedRow, GradedRow | None]],
     by_day: Mapping[date, tuple[int, float, int, int]],
     review_days: Iterable[date],
     recent: Mapping[str, tuple[int, int]],
@@ -254,7 +270,8 @@ def stored_digest(
     recent deciding grades (passed, counted), and today's rows. `by_day` and
     `review_days` must already leave out cards not in `cards`; the rest is filtered here.
     """
-    kept = {c: CardLog(*row) for c, row in by_card.items() if c in cards}
+    kept = {c: CardLog(n, secs, Graded(*last), Graded(*answer) if answer else None)
+            for c, (n, secs, last, answer) in by_card.items() if c in cards}
     return LogDigest(
         today=today, days=days, cards=kept,
         by_day={d: DayLog(n, secs, Ratio(passed, total))

@@ -1008,22 +1008,27 @@ class Store:
     def _removed(removed: Sequence[str]) -> tuple[str, ...]:
         return (json.dumps(list(removed)),) if removed else ()
 
-    def log_by_card(self, deck: str) -> dict[str, tuple[int, float, Review, Review | None]]:
+    def log_by_card(
+        self, deck: str,
+    ) -> dict[str, tuple[int, float, tuple[date, int, Kind, str],
+                         tuple[date, int, Kind, str] | None]]:
         """Per card with log rows: (rows, seconds, its latest row, its latest row whose
-        typed answer is not blank or None)."""
+        typed answer is not blank or None), each row as (review day, grade, kind, answer)."""
         with self._session() as s:
-            conn = s.connection()
-            counts = conn.exec_driver_sql(
-                "SELECT card_id, count(*), sum(seconds), max(id), max(CASE WHEN "
-                "trim(answer, ?) <> '' THEN id END) FROM review_log WHERE deck = ? "
-                "GROUP BY card_id", (self._BLANKS, deck)).all()
-            wanted = [i for row in counts for i in (row[3], row[4]) if i is not None]
-            rows = conn.exec_driver_sql(
-                f"SELECT {_REVIEW_COLUMNS} FROM review_log WHERE id IN "
-                "(SELECT value FROM json_each(?))", (json.dumps(wanted),))
-            by_id = {row[0]: _review_from_tuple(row) for row in rows}
-        return {cid: (n, seconds, by_id[last], by_id[answered] if answered else None)
-                for cid, n, seconds, last, answered in counts}
+            rows = s.connection().exec_driver_sql(
+                "SELECT g.card_id, g.n, g.seconds, l.review_day, l.grade, l.kind, l.answer, "
+                "a.review_day, a.grade, a.kind, a.answer FROM (SELECT card_id, count(*) AS n, "
+                "sum(seconds) AS seconds, max(id) AS last, max(CASE WHEN trim(answer, ?) <> '' "
+                "THEN id END) AS answered FROM review_log WHERE deck = ? GROUP BY card_id) g "
+                "JOIN review_log l ON l.id = g.last LEFT JOIN review_log a ON a.id = g.answered",
+                (self._BLANKS, deck))
+            return {
+                cid: (n, seconds, (date.fromisoformat(day), grade, _kind(kind), answer),
+                      (date.fromisoformat(a_day), a_grade, _kind(a_kind), a_answer)
+                      if a_day is not None else None)
+                for cid, n, seconds, day, grade, kind, answer, a_day, a_grade, a_kind, a_answer
+                in rows
+            }
 
     def log_by_day(self, deck: str, first: date, last: date,
                    removed: Sequence[str] = ()) -> dict[date, tuple[int, float, int, int]]:
