@@ -398,8 +398,9 @@ def overview(part: DeckData, today: date, log: LogDigest | None = None) -> Overv
 @dataclass(frozen=True)
 class _Heading:
     level: int
-    text: str  # plain text; escaped when written
+    text: str  # plain text
     slug: str
+    escaped: str  # the text as Markdown: escaped once, written in the heading and each link
 
 
 @dataclass(frozen=True)
@@ -428,7 +429,7 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
 
     def heading(level: int, text: str) -> _Heading:
         text = " ".join(text.split())  # the text as rendered, which GitHub slugs
-        return _Heading(level, text, slugger.slug(text))
+        return _Heading(level, text, slugger.slug(text), escape_text(text))
 
     main = parts[0].deck
     title = heading(1, f"Study summary: {main.meta.title}")
@@ -445,8 +446,11 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
                     "Cards, weakest first")
             part_groups.append(_Group(heading(2, name), tuple(weakest_first(part_views)), True))
         else:
+            by_section: dict[str, list[CardView]] = {}
+            for v in part_views:
+                by_section.setdefault(v.card.section, []).append(v)
             for section in part.deck.meta.sections:
-                in_section = tuple(v for v in part_views if v.card.section == section)
+                in_section = tuple(by_section.get(section, ()))
                 if in_section:
                     name = (f"Extra questions: {section}" if part.extras else
                             f"{part.deck.meta.title}: {section}" if part.further else section)
@@ -459,11 +463,11 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
 
 
 def _h(heading: _Heading) -> str:
-    return f"{'#' * heading.level} {escape_text(heading.text)}"
+    return f"{'#' * heading.level} {heading.escaped}"
 
 
 def _link(heading: _Heading) -> str:
-    return f"[{escape_text(heading.text)}](#{heading.slug})"
+    return f"[{heading.escaped}](#{heading.slug})"
 
 
 def _table(header: Sequence[str], align: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -574,8 +578,8 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
         f"below {PASS}. Weakest first: most lapses, then lowest ease, then lowest last grade. "
         f"{CORRECTED_MARK} marks a card whose reference answer carries a correction."
     )
-    weak = [(i, part, v) for i, (part, pv) in enumerate(zip(parts, views, strict=True))
-            for v in pv if v.weaknesses()]
+    weak = [(i, part, v, why) for i, (part, pv) in enumerate(zip(parts, views, strict=True))
+            for v in pv if (why := v.weaknesses())]
     if not weak:
         reviewed = any(v.reviewed for pv in views for v in pv)
         none = ("No card is weak: every reviewed card has an ease of at least "
@@ -584,14 +588,14 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
         return [intro, none]
     weak.sort(key=lambda item: (item[2].weakness_key(), item[0]))
     rows = []
-    for _, part, v in weak:
+    for _, part, v, why in weak:
         last = v.last
         rows.append([
             _link(outline.cards[(part.deck.id, v.card.id)]) + _corrected(v.card),
             _ease(v.state.ease),
             str(v.state.lapses),
             str(last.grade) if last else "–",
-            escape_text("; ".join(v.weaknesses())),
+            escape_text("; ".join(why)),
         ])
     return [intro, _table(["Card", "Ease", "Lapses", "Last grade", "Why"],
                           ["l", "r", "r", "r", "l"], rows)]
