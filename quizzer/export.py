@@ -34,7 +34,7 @@ import secrets
 import stat
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -781,6 +781,23 @@ def build_summary(
     leaves the figures out, and `write_chart` None the progress charts (reviews per day
     and the forecast). Demos run in document order, each once.
     """
+    return "".join(_summary(parts, today, order=order, run_demo=run_demo,
+                            write_figure=write_figure, progress=progress,
+                            write_chart=write_chart))
+
+
+def _summary(
+    parts: Sequence[DeckData],
+    today: date,
+    *,
+    order: Order,
+    run_demo: DemoRunner | None,
+    write_figure: FigureWriter | None,
+    progress: ProgressFn | None,
+    write_chart: ChartWriter | None,
+) -> Iterator[str]:
+    """The summary in pieces, in order; joined they are `build_summary`'s text. A large
+    summary is written piece by piece, never held whole (tens of MB at 100,000 cards)."""
     if not parts:
         raise QuizzerError("nothing to export: no deck was given")
     if order not in ORDERS:
@@ -819,15 +836,17 @@ def build_summary(
     blocks += [_h(outline.contents), _contents(outline)]
     blocks += [_h(outline.progress), *_progress_section(parts, logs, today, write_chart)]
     blocks += [_h(outline.weakest), *_weakest_section(outline, parts, views)]
+    yield "\n\n".join(blocks)
     for part, groups in outline.groups:
         for group in groups:
-            blocks.append(_h(group.heading))
+            yield "\n\n" + _h(group.heading)
             for v in group.views:
                 heading = outline.cards[(part.deck.id, v.card.id)]
-                blocks += _card_block(v, heading, group.show_section, today, demos)
+                yield "\n\n" + "\n\n".join(
+                    _card_block(v, heading, group.show_section, today, demos))
     if names and run_demo is not None:
         report(demos.total, demos.total, "done")
-    return "\n\n".join(blocks) + "\n"
+    yield "\n"
 
 
 # -- the files -------------------------------------------------------------------------
@@ -858,17 +877,18 @@ def _output_file(path: Path) -> Path:
     return target
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename it over `path`.
+def _atomic_write(path: Path, pieces: Iterable[str]) -> None:
+    """Write the text to a temporary file in the same folder (UTF-8, as it comes), then
+    rename it over `path`.
 
     The rename is atomic, so readers see the old file or the new one, never a torn one;
-    if anything fails the old file is left as it was.
+    if anything fails, making the pieces included, the old file is left as it was.
     """
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with open(fd, "w", encoding="utf-8", newline="") as f:
+            f.writelines(pieces)
             f.flush()
             os.fsync(f.fileno())
         if path.exists():
@@ -943,9 +963,9 @@ def write_export(
             save_chart = default_chart_saver
         chart_writer = _chart_writer(assets_dir(path), save_chart)
     try:
-        text = build_summary(parts, today, order=order, run_demo=run_demo,
-                             write_figure=writer, progress=progress, write_chart=chart_writer)
-        _atomic_write(path, text.encode("utf-8"))
+        _atomic_write(path, _summary(parts, today, order=order, run_demo=run_demo,
+                                     write_figure=writer, progress=progress,
+                                     write_chart=chart_writer))
     except OSError as exc:
         raise QuizzerError(f"{path}: cannot write the summary ({exc.strerror or exc}); "
                            "check the path and its permissions") from None
