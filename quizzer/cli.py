@@ -884,6 +884,8 @@ def export(
     Figures go to an assets folder next to the file. An existing file is replaced only
     by a complete new one.
     """
+    import gc
+
     from quizzer.export import ORDERS, DeckData, write_export
     from quizzer.paths import EXTRAS_DECK
     from quizzer.ui.progress import progress_bar
@@ -897,21 +899,30 @@ def export(
     if extras is not None and all(resolve_deck(n) != extras for n in names):
         names.append(EXTRAS_DECK)
     day = _today(day_start)
-    with _store(db, *names) as store:
-        decks = _open_decks(names, store)
-        with store.snapshot():
-            # The first deck is the main part; each further one its own part after it.
-            parts = [DeckData(d, store.states(d.id), (), log=_log_digest(store, d, day),
-                              extras=i > 0 and d.path == extras,
-                              further=i > 0 and d.path != extras,
-                              leech_lapses=leech_lapses)
-                     for i, d in enumerate(decks)]
-    from quizzer.demos import run
+    # The summary allocates millions of objects (cards, views, pieces of text) and no
+    # cycles worth collecting: the collector would walk them again and again. Measured
+    # at 100,000 cards (median of 3): 7.9 s -> 7.5 s.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with _store(db, *names) as store:
+            decks = _open_decks(names, store)
+            with store.snapshot():
+                # The first deck is the main part; each further one its own part after it.
+                parts = [DeckData(d, store.states(d.id), (), log=_log_digest(store, d, day),
+                                  extras=i > 0 and d.path == extras,
+                                  further=i > 0 and d.path != extras,
+                                  leech_lapses=leech_lapses)
+                         for i, d in enumerate(decks)]
+        from quizzer.demos import run
 
-    run_demo = None if no_demos else run  # importing the registry loads no numpy
-    with progress_bar() as progress:
-        written = write_export(output, parts, day, order=order,
-                               run_demo=run_demo, progress=progress)
+        run_demo = None if no_demos else run  # importing the registry loads no numpy
+        with progress_bar() as progress:
+            written = write_export(output, parts, day, order=order,
+                                   run_demo=run_demo, progress=progress)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     if written is not None:
         from quizzer.ui import screens
 
