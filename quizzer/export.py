@@ -128,7 +128,6 @@ _TEXT_ESCAPE = re.compile(r"[\\`*_\[\]#|~$]|[<&](?!\s)")
 # Outside code spans in card Markdown: raw HTML and entities, links and images,
 # headings, table pipes, tilde fences and strikethrough, math.
 _MARKDOWN_ESCAPE = re.compile(r"[\[\]|#~$]|[<&](?!\s)")
-_ESCAPED = r"\\\g<0>"  # the match with a backslash before it
 # What the Markdown escaper takes one at a time: an escaped pair (a backslash before
 # ASCII punctuation, kept as it is) or a maximal run of backticks.
 _MARKDOWN_TOKEN = re.compile(r"\\[!-/:-@\[-`{-~]|`+")
@@ -141,6 +140,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
 
 
+def _escaped(match: re.Match[str]) -> str:
+    # A function, not the template r"\\\g<0>": re parses a template in Python on every
+    # sub() call, matches or not, and most text has nothing to escape.
+    return "\\" + match.group(0)
+
+
 def escape_text(text: str, *, block: bool = False) -> str:
     """Plain text as one line of inline Markdown that renders as exactly that text.
 
@@ -149,7 +154,7 @@ def escape_text(text: str, *, block: bool = False) -> str:
     what would start a list, quote or underline, for text that begins a paragraph.
     """
     line = " ".join(_CONTROL.sub("", text).split())
-    out = _TEXT_ESCAPE.sub(_ESCAPED, line)
+    out = _TEXT_ESCAPE.sub(_escaped, line)
     match = _BLOCK_START.match(out) if block else None
     if match:
         if match.group(1)[0].isdigit():
@@ -174,13 +179,13 @@ def _closing_run(line: str, start: int, length: int) -> int | None:
 
 def _escape_markdown_line(line: str) -> str:
     if "\\" not in line and "`" not in line:  # the common case: no pair, no code span
-        return _MARKDOWN_ESCAPE.sub(_ESCAPED, line)
+        return _MARKDOWN_ESCAPE.sub(_escaped, line)
     out: list[str] = []
     pos = 0
     while (token := _MARKDOWN_TOKEN.search(line, pos)) is not None:
         # Text before the token: its last character is followed by "\\" or "`", never
         # by whitespace, which is what the pattern sees at the end of the slice too.
-        out.append(_MARKDOWN_ESCAPE.sub(_ESCAPED, line[pos : token.start()]))
+        out.append(_MARKDOWN_ESCAPE.sub(_escaped, line[pos : token.start()]))
         if token.group(0)[0] == "\\":
             out.append(token.group(0))  # already escaped: keep the pair
             pos = token.end()
@@ -193,7 +198,7 @@ def _escape_markdown_line(line: str) -> str:
         else:
             out.append(line[token.start() : close + n])  # a code span, verbatim
             pos = close + n
-    out.append(_MARKDOWN_ESCAPE.sub(_ESCAPED, line[pos:]))
+    out.append(_MARKDOWN_ESCAPE.sub(_escaped, line[pos:]))
     return "".join(out)
 
 
