@@ -270,8 +270,12 @@ def stored_digest(
     recent deciding grades (passed, counted), and today's rows. `by_day` and
     `review_days` must already leave out cards not in `cards`; the rest is filtered here.
     """
-    kept = {c: CardLog(n, secs, Graded(*last), Graded(*answer) if answer else None)
-            for c, (n, secs, last, answer) in by_card.items() if c in cards}
+    kept = {}
+    for c, (n, secs, last, answer) in by_card.items():
+        if c in cards:
+            graded = Graded(*last)
+            kept[c] = CardLog(n, secs, graded, graded if answer is last else
+                              Graded(*answer) if answer is not None else None)
     return LogDigest(
         today=today, days=days, cards=kept,
         by_day={d: DayLog(n, secs, Ratio(passed, total))

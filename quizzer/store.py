@@ -1018,20 +1018,24 @@ class Store:
         the others: 0.2 s less over 1,000,000 rows."""
         with self._session() as s:
             rows = s.connection().exec_driver_sql(
-                "SELECT g.card_id, g.n, g.seconds, l.review_day, l.grade, l.kind, l.answer, "
-                "a.review_day, a.grade, a.kind, a.answer FROM (SELECT card_id, count(*) AS n, "
-                "sum(seconds) AS seconds, max(id) AS last, max(CASE WHEN unicode(answer) "
-                "BETWEEN 33 AND 126 OR trim(answer, ?) <> '' THEN id END) AS answered "
-                "FROM review_log WHERE deck = ? GROUP BY card_id) g "
-                "JOIN review_log l ON l.id = g.last LEFT JOIN review_log a ON a.id = g.answered",
+                "SELECT g.card_id, g.n, g.seconds, g.answered = g.last, l.review_day, l.grade, "
+                "l.kind, l.answer, a.review_day, a.grade, a.kind, a.answer FROM (SELECT "
+                "card_id, count(*) AS n, sum(seconds) AS seconds, max(id) AS last, max(CASE "
+                "WHEN unicode(answer) BETWEEN 33 AND 126 OR trim(answer, ?) <> '' THEN id END) "
+                "AS answered FROM review_log WHERE deck = ? GROUP BY card_id) g "
+                "JOIN review_log l ON l.id = g.last "
+                "LEFT JOIN review_log a ON a.id = g.answered AND g.answered <> g.last",
                 (self._BLANKS, deck))
-            return {
-                cid: (n, seconds, (date.fromisoformat(day), grade, _kind(kind), answer),
-                      (date.fromisoformat(a_day), a_grade, _kind(a_kind), a_answer)
-                      if a_day is not None else None)
-                for cid, n, seconds, day, grade, kind, answer, a_day, a_grade, a_kind, a_answer
-                in rows
-            }
+            out = {}
+            for (cid, n, seconds, same, day, grade, kind, answer,
+                 a_day, a_grade, a_kind, a_answer) in rows:
+                last = (date.fromisoformat(day), grade, _kind(kind), answer)
+                # Usually the latest row holds the latest answer: then it is one tuple.
+                answered = last if same else (
+                    (date.fromisoformat(a_day), a_grade, _kind(a_kind), a_answer)
+                    if a_day is not None else None)
+                out[cid] = (n, seconds, last, answered)
+            return out
 
     def log_by_day(self, deck: str, first: date, last: date,
                    removed: Sequence[str] = ()) -> dict[date, tuple[int, float, int, int]]:
