@@ -208,19 +208,25 @@ def escape_markdown(text: str) -> str:
     See the module docstring for what is escaped. The result has no trailing spaces and
     can be indented or prefixed with "> " line by line.
     """
-    lines = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n"):
-        line = raw.rstrip()
-        if _SETEXT_UNDERLINE.match(line):
-            # A line of "=" or "-" would turn the paragraph above it into a heading.
-            stripped = line.lstrip()
-            line = line[: len(line) - len(stripped)] + "\\" + stripped
-        lines.append(_escape_markdown_line(line))
-    return "\n".join(lines)
+    if "\n" in text or "\r" in text:
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+        return "\n".join([_escape_markdown_one(raw) for raw in lines])
+    return _escape_markdown_one(text)  # one line, as most key points are
+
+
+def _escape_markdown_one(raw: str) -> str:
+    line = raw.rstrip()
+    if _SETEXT_UNDERLINE.match(line):
+        # A line of "=" or "-" would turn the paragraph above it into a heading.
+        stripped = line.lstrip()
+        line = line[: len(line) - len(stripped)] + "\\" + stripped
+    return _escape_markdown_line(line)
 
 
 def _prefixed(text: str, first: str, rest: str) -> str:
     """Prefix the first line with `first` and the others with `rest` (no trailing spaces)."""
+    if "\n" not in text:
+        return (first + text).rstrip() if text else first.rstrip()
     out = []
     for i, line in enumerate(text.split("\n")):
         prefix = first if i == 0 else rest
