@@ -1,9 +1,12 @@
 """Every statistic quizzer shows: card counts, leeches, the heatmap, time, retention, forecast.
 
 Rule 1: pure, with no I/O and no clock: functions take the deck's cards, the stored
-states, the review log and the review day, and return plain types. `quizzer stats`, the
-export's progress overview and the reviewer's leech flag all read from here.
+states, the review log (whole, or as the store's LogDigest of it) and the review day, and
+return plain types. `quizzer stats`, the export's progress overview and the reviewer's
+leech flag all read from here.
 Rule 2: only cards in the deck count; log rows and states of cards since removed are ignored.
+Rule 3: every statistic is computed from the LogDigest, one entry per card and per review
+day, so a log of millions of rows can be reduced in SQL; deck_stats digests a whole log.
 """
 
 from __future__ import annotations
