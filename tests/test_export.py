@@ -831,3 +831,24 @@ def test_control_characters_in_a_stored_answer_never_reach_the_summary(store: St
     text = build_summary([part(store, ch11())], TODAY)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
     assert "ok" in text and "done" in text
+
+
+def test_the_file_written_piece_by_piece_is_the_summary(studied: Store, tmp_path: Path) -> None:
+    parts = [part(studied, ch11()), part(studied, extras(), True)]
+    out = tmp_path / "s.md"
+    write_export(out, parts, TODAY, order="weakest")
+    assert out.read_bytes() == build_summary(parts, TODAY, order="weakest").encode("utf-8")
+
+
+def test_a_log_digest_of_another_day_is_refused(studied: Store) -> None:
+    from quizzer.stats import digest
+
+    deck = ch11()
+    other_day = digest(studied.history(deck.id), TODAY - timedelta(days=1),
+                       {c.id for c in deck.cards})
+    stale = DeckData(deck, studied.states(deck.id), (), log=other_day)
+    with pytest.raises(ValueError, match="digest is for"):
+        build_summary([stale], TODAY)
+    fresh = DeckData(deck, studied.states(deck.id), (),
+                     log=digest(studied.history(deck.id), TODAY, {c.id for c in deck.cards}))
+    assert build_summary([fresh], TODAY) == build_summary([part(studied, deck)], TODAY)
