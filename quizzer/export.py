@@ -34,7 +34,7 @@ import secrets
 import stat
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -53,7 +53,10 @@ from quizzer.stats import (
     MATURE_DAYS,
     RETENTION_DAYS,
     DeckStats,
-    deck_stats,
+    Graded,
+    LogDigest,
+    digest,
+    digest_stats,
     is_leech,
 )
 
@@ -83,7 +86,9 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 @dataclass(frozen=True)
 class DeckData:
-    """One deck with the student's data for it: stored states and its review log."""
+    """One deck with the student's data for it: stored states and its review log, whole
+    (`history`) or as the store's digest of it for the review day (`log`, which then
+    wins: a large deck's log is never loaded whole; see quizzer.stats.LogDigest)."""
 
     deck: Deck
     states: Mapping[str, State]
@@ -93,6 +98,16 @@ class DeckData:
     # A further deck exported with the first (`--deck a --deck b`): its own part, its
     # cards labelled `b Q1`, its headings prefixed by its title.
     further: bool = False
+    log: LogDigest | None = None
+
+    def digest(self, today: date) -> LogDigest:
+        """The review log reduced for `today`, over the heatmap's window."""
+        if self.log is None:
+            return digest(self.history, today, {c.id for c in self.deck.cards})
+        if (self.log.today, self.log.days) != (today, HEATMAP_DAYS):
+            raise ValueError(f"the log digest is for {self.log.today}, {self.log.days} days; "
+                             f"the summary for {today}, {HEATMAP_DAYS} days")
+        return self.log
 
     @property
     def prefix(self) -> str:
@@ -104,27 +119,31 @@ class DeckData:
 # -- escaping --------------------------------------------------------------------------
 
 # Characters that mean something to CommonMark, GFM tables and strikethrough, or GitHub
-# math, wherever they stand in a line. "<" and "&" followed by a space start no tag,
-# autolink or entity, so "< 0.005" stays readable.
-_TEXT_SPECIAL = frozenset("\\`*_[]<&#|~$")
-_SAFE_BEFORE_SPACE = frozenset("<&")
+# math, wherever they stand in a line, each escaped with a backslash. "<" and "&"
+# followed by whitespace start no tag, autolink or entity, so "< 0.005" stays readable.
+# Each rule is one regular expression, so a line is escaped in one pass of the regex
+# engine rather than a Python loop over its characters (a summary of 100,000 cards
+# holds about 40 million). "(?!\s)" and str.isspace() use the same Unicode table.
+_TEXT_ESCAPE = re.compile(r"[\\`*_\[\]#|~$]|[<&](?!\s)")
+# Outside code spans in card Markdown: raw HTML and entities, links and images,
+# headings, table pipes, tilde fences and strikethrough, math.
+_MARKDOWN_ESCAPE = re.compile(r"[\[\]|#~$]|[<&](?!\s)")
+# What the Markdown escaper takes one at a time: an escaped pair (a backslash before
+# ASCII punctuation, kept as it is) or a maximal run of backticks.
+_MARKDOWN_TOKEN = re.compile(r"\\[!-/:-@\[-`{-~]|`+")
+_BACKTICKS = re.compile(r"`+")
 # At the start of a paragraph, these open a list, a block quote or a setext underline.
 _BLOCK_START = re.compile(r"^([-+=>]|\d{1,9}(?=[.)]))")
 # C0 and C1 control characters: an answer stored before typed input was cleaned may hold
 # terminal escapes, and the summary is also printed (`-o -`).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Outside code spans in card Markdown: raw HTML and entities, links and images,
-# headings, table pipes, tilde fences and strikethrough, math.
-_MARKDOWN_SPECIAL = frozenset("<&[]|#~$")
 _SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
-_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-def _needs_escape(line: str, i: int, special: frozenset[str]) -> bool:
-    ch = line[i]
-    if ch not in special:
-        return False
-    return ch not in _SAFE_BEFORE_SPACE or not (i + 1 < len(line) and line[i + 1].isspace())
+def _escaped(match: re.Match[str]) -> str:
+    # A function, not the template r"\\\g<0>": re parses a template in Python on every
+    # sub() call, matches or not, and most text has nothing to escape.
+    return "\\" + match.group(0)
 
 
 def escape_text(text: str, *, block: bool = False) -> str:
@@ -135,8 +154,7 @@ def escape_text(text: str, *, block: bool = False) -> str:
     what would start a list, quote or underline, for text that begins a paragraph.
     """
     line = " ".join(_CONTROL.sub("", text).split())
-    out = "".join("\\" + ch if _needs_escape(line, i, _TEXT_SPECIAL) else ch
-                  for i, ch in enumerate(line))
+    out = _TEXT_ESCAPE.sub(_escaped, line)
     match = _BLOCK_START.match(out) if block else None
     if match:
         if match.group(1)[0].isdigit():
@@ -147,54 +165,40 @@ def escape_text(text: str, *, block: bool = False) -> str:
     return out
 
 
-def _run_length(line: str, start: int) -> int:
-    end = start
-    while end < len(line) and line[end] == "`":
-        end += 1
-    return end - start
-
-
 def _closing_run(line: str, start: int, length: int) -> int | None:
     """Where the backtick run closing a code span of `length` opening before `start` begins.
 
     As in CommonMark, backslashes do not escape backticks inside a code span, so every
     maximal run counts.
     """
-    i = start
-    while i < len(line):
-        if line[i] == "`":
-            n = _run_length(line, i)
-            if n == length:
-                return i
-            i += n
-        else:
-            i += 1
+    for run in _BACKTICKS.finditer(line, start):
+        if run.end() - run.start() == length:
+            return run.start()
     return None
 
 
 def _escape_markdown_line(line: str) -> str:
+    if "\\" not in line and "`" not in line:  # the common case: no pair, no code span
+        return _MARKDOWN_ESCAPE.sub(_escaped, line)
     out: list[str] = []
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "\\" and i + 1 < len(line) and line[i + 1] in _ASCII_PUNCT:
-            out.append(line[i : i + 2])  # already escaped: keep the pair
-            i += 2
-        elif ch == "`":
-            n = _run_length(line, i)
-            close = _closing_run(line, i + n, n)
-            if close is None:
-                out.append("\\`" * n)  # no closer on this line: literal backticks
-                i += n
-            else:
-                out.append(line[i : close + n])  # a code span, verbatim
-                i = close + n
-        elif _needs_escape(line, i, _MARKDOWN_SPECIAL):
-            out.append("\\" + ch)
-            i += 1
+    pos = 0
+    while (token := _MARKDOWN_TOKEN.search(line, pos)) is not None:
+        # Text before the token: its last character is followed by "\\" or "`", never
+        # by whitespace, which is what the pattern sees at the end of the slice too.
+        out.append(_MARKDOWN_ESCAPE.sub(_escaped, line[pos : token.start()]))
+        if token.group(0)[0] == "\\":
+            out.append(token.group(0))  # already escaped: keep the pair
+            pos = token.end()
+            continue
+        n = token.end() - token.start()
+        close = _closing_run(line, token.end(), n)
+        if close is None:
+            out.append("\\`" * n)  # no closer on this line: literal backticks
+            pos = token.end()
         else:
-            out.append(ch)
-            i += 1
+            out.append(line[token.start() : close + n])  # a code span, verbatim
+            pos = close + n
+    out.append(_MARKDOWN_ESCAPE.sub(_escaped, line[pos:]))
     return "".join(out)
 
 
@@ -204,19 +208,25 @@ def escape_markdown(text: str) -> str:
     See the module docstring for what is escaped. The result has no trailing spaces and
     can be indented or prefixed with "> " line by line.
     """
-    lines = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n"):
-        line = raw.rstrip()
-        if _SETEXT_UNDERLINE.match(line):
-            # A line of "=" or "-" would turn the paragraph above it into a heading.
-            stripped = line.lstrip()
-            line = line[: len(line) - len(stripped)] + "\\" + stripped
-        lines.append(_escape_markdown_line(line))
-    return "\n".join(lines)
+    if "\n" in text or "\r" in text:
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+        return "\n".join([_escape_markdown_one(raw) for raw in lines])
+    return _escape_markdown_one(text)  # one line, as most key points are
+
+
+def _escape_markdown_one(raw: str) -> str:
+    line = raw.rstrip()
+    if _SETEXT_UNDERLINE.match(line):
+        # A line of "=" or "-" would turn the paragraph above it into a heading.
+        stripped = line.lstrip()
+        line = line[: len(line) - len(stripped)] + "\\" + stripped
+    return _escape_markdown_line(line)
 
 
 def _prefixed(text: str, first: str, rest: str) -> str:
     """Prefix the first line with `first` and the others with `rest` (no trailing spaces)."""
+    if "\n" not in text:
+        return (first + text).rstrip() if text else first.rstrip()
     out = []
     for i, line in enumerate(text.split("\n")):
         prefix = first if i == 0 else rest
@@ -240,6 +250,8 @@ def notation(text: str) -> str:
     """Powers written for a keyboard (0.25^10, 1 − 0.99^k, 10^{-3}) as a reader writes
     them (0.25¹⁰, 1 − 0.99ᵏ, 10⁻³), outside code spans. A power with a character that
     has no superscript form is left as written."""
+    if "^" not in text:  # most text has no power at all
+        return text
     out: list[str] = []
     last = 0
     for span in _CODE_SPAN.finditer(text):
@@ -253,12 +265,17 @@ def notation(text: str) -> str:
 # -- anchors ---------------------------------------------------------------------------
 
 
+_ASCII_UNSLUGGED = re.compile(r"[^a-z0-9_ -]")
+
+
 def github_slug(text: str) -> str:
     """The anchor GitHub gives a heading with this rendered text (github-slugger's rule).
 
     Lowercase; drop everything but letters, marks, decimal digits, connector punctuation
     ("_"), "-" and spaces (Ruby's `[^\\p{Word}\\- ]`); each space becomes "-".
     """
+    if text.isascii():  # the same rule: ASCII letters, digits, "_", "-" and spaces
+        return _ASCII_UNSLUGGED.sub("", text.lower()).replace(" ", "-")
     kept = []
     for ch in text.lower():
         cat = unicodedata.category(ch)
@@ -293,23 +310,13 @@ class CardView:
     label: str  # "Q2", "E1"
     section_title: str
     state: State
-    reviews: tuple[Review, ...]  # oldest first
+    last: Graded | None  # the latest log row
+    last_answer: Graded | None  # the latest log row with a typed answer (not blank)
     leech: bool = False  # lapses at or above the leech threshold (quizzer.stats.is_leech)
 
     @property
     def reviewed(self) -> bool:
         return not self.state.is_new
-
-    @property
-    def last(self) -> Review | None:
-        return self.reviews[-1] if self.reviews else None
-
-    @property
-    def last_answer(self) -> Review | None:
-        for r in reversed(self.reviews):
-            if r.answer.strip():
-                return r
-        return None
 
     @property
     def heading(self) -> str:
@@ -343,16 +350,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _views(part: DeckData) -> list[CardView]:
-    by_card: dict[str, list[Review]] = {}
-    for r in part.history:
-        by_card.setdefault(r.card_id, []).append(r)
-    return [
-        CardView(c, f"{part.prefix}{c.number}", c.section, part.states.get(c.id, NEW),
-                 tuple(by_card.get(c.id, ())),
-                 is_leech(part.states.get(c.id, NEW), part.leech_lapses))
-        for c in part.deck.cards
-    ]
+def _views(part: DeckData, log: LogDigest) -> list[CardView]:
+    views = []
+    for c in part.deck.cards:
+        state = part.states.get(c.id, NEW)
+        card_log = log.cards.get(c.id)
+        views.append(CardView(c, f"{part.prefix}{c.number}", c.section, state,
+                              card_log.last if card_log else None,
+                              card_log.last_answer if card_log else None,
+                              is_leech(state, part.leech_lapses)))
+    return views
 
 
 def weakest_first(views: Sequence[CardView]) -> list[CardView]:
@@ -379,13 +386,14 @@ class Overview:
     stats: DeckStats | None = None  # everything else, for the heatmap and forecast figures
 
 
-def overview(part: DeckData, today: date) -> Overview:
+def overview(part: DeckData, today: date, log: LogDigest | None = None) -> Overview:
     """Counts by state, today's re-drill, reviews, 30-day retention and the 7-day forecast.
 
     Only cards that are in the deck count; rows of cards since removed are ignored.
+    `log` is the part's digest for today, when the caller has it already.
     """
-    s = deck_stats(part.deck.cards, part.states, part.history, today,
-                   leech_lapses=part.leech_lapses, sections=part.deck.meta.sections)
+    s = digest_stats(part.deck.cards, part.states, log or part.digest(today),
+                     leech_lapses=part.leech_lapses, sections=part.deck.meta.sections)
     counts = s.today_counts
     return Overview(
         cards=s.cards, new=s.new, young=s.young, mature=s.mature, redrill=len(counts.redrill),
@@ -401,8 +409,9 @@ def overview(part: DeckData, today: date) -> Overview:
 @dataclass(frozen=True)
 class _Heading:
     level: int
-    text: str  # plain text; escaped when written
+    text: str  # plain text
     slug: str
+    escaped: str  # the text as Markdown: escaped once, written in the heading and each link
 
 
 @dataclass(frozen=True)
@@ -431,7 +440,7 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
 
     def heading(level: int, text: str) -> _Heading:
         text = " ".join(text.split())  # the text as rendered, which GitHub slugs
-        return _Heading(level, text, slugger.slug(text))
+        return _Heading(level, text, slugger.slug(text), escape_text(text))
 
     main = parts[0].deck
     title = heading(1, f"Study summary: {main.meta.title}")
@@ -448,8 +457,11 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
                     "Cards, weakest first")
             part_groups.append(_Group(heading(2, name), tuple(weakest_first(part_views)), True))
         else:
+            by_section: dict[str, list[CardView]] = {}
+            for v in part_views:
+                by_section.setdefault(v.card.section, []).append(v)
             for section in part.deck.meta.sections:
-                in_section = tuple(v for v in part_views if v.card.section == section)
+                in_section = tuple(by_section.get(section, ()))
                 if in_section:
                     name = (f"Extra questions: {section}" if part.extras else
                             f"{part.deck.meta.title}: {section}" if part.further else section)
@@ -462,11 +474,11 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
 
 
 def _h(heading: _Heading) -> str:
-    return f"{'#' * heading.level} {escape_text(heading.text)}"
+    return f"{'#' * heading.level} {heading.escaped}"
 
 
 def _link(heading: _Heading) -> str:
-    return f"[{escape_text(heading.text)}](#{heading.slug})"
+    return f"[{heading.escaped}](#{heading.slug})"
 
 
 def _table(header: Sequence[str], align: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -508,9 +520,9 @@ def _day_label(day: date, today: date) -> str:
     return f"{day.isoformat()} ({tag})"
 
 
-def _progress_section(parts: Sequence[DeckData], today: date,
+def _progress_section(parts: Sequence[DeckData], logs: Sequence[LogDigest], today: date,
                       write_chart: ChartWriter | None = None) -> list[str]:
-    stats = [overview(p, today) for p in parts]
+    stats = [overview(p, today, log) for p, log in zip(parts, logs, strict=True)]
     header = ["", *(f"`{p.deck.id}`" for p in parts)]
     align = ["l", *("r" for _ in parts)]
 
@@ -577,8 +589,8 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
         f"below {PASS}. Weakest first: most lapses, then lowest ease, then lowest last grade. "
         f"{CORRECTED_MARK} marks a card whose reference answer carries a correction."
     )
-    weak = [(i, part, v) for i, (part, pv) in enumerate(zip(parts, views, strict=True))
-            for v in pv if v.weaknesses()]
+    weak = [(i, part, v, why) for i, (part, pv) in enumerate(zip(parts, views, strict=True))
+            for v in pv if (why := v.weaknesses())]
     if not weak:
         reviewed = any(v.reviewed for pv in views for v in pv)
         none = ("No card is weak: every reviewed card has an ease of at least "
@@ -587,14 +599,14 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
         return [intro, none]
     weak.sort(key=lambda item: (item[2].weakness_key(), item[0]))
     rows = []
-    for _, part, v in weak:
+    for _, part, v, why in weak:
         last = v.last
         rows.append([
             _link(outline.cards[(part.deck.id, v.card.id)]) + _corrected(v.card),
             _ease(v.state.ease),
             str(v.state.lapses),
             str(last.grade) if last else "–",
-            escape_text("; ".join(v.weaknesses())),
+            escape_text("; ".join(why)),
         ])
     return [intro, _table(["Card", "Ease", "Lapses", "Last grade", "Why"],
                           ["l", "r", "r", "r", "l"], rows)]
@@ -780,11 +792,29 @@ def build_summary(
     leaves the figures out, and `write_chart` None the progress charts (reviews per day
     and the forecast). Demos run in document order, each once.
     """
+    return "".join(_summary(parts, today, order=order, run_demo=run_demo,
+                            write_figure=write_figure, progress=progress,
+                            write_chart=write_chart))
+
+
+def _summary(
+    parts: Sequence[DeckData],
+    today: date,
+    *,
+    order: Order,
+    run_demo: DemoRunner | None,
+    write_figure: FigureWriter | None,
+    progress: ProgressFn | None,
+    write_chart: ChartWriter | None,
+) -> Iterator[str]:
+    """The summary in pieces, in order; joined they are `build_summary`'s text. A large
+    summary is written piece by piece, never held whole (tens of MB at 100,000 cards)."""
     if not parts:
         raise QuizzerError("nothing to export: no deck was given")
     if order not in ORDERS:
         raise QuizzerError(f"--order {order!r}: use one of {', '.join(ORDERS)}")
-    views = [_views(p) for p in parts]
+    logs = [p.digest(today) for p in parts]
+    views = [_views(p, log) for p, log in zip(parts, logs, strict=True)]
     outline = _outline(parts, views, order)
     names = []
     for _, groups in outline.groups:
@@ -815,17 +845,19 @@ def build_summary(
                       f"(#{outline.weakest.slug}) for what that means); cards never reviewed "
                       "come last, in number order.")
     blocks += [_h(outline.contents), _contents(outline)]
-    blocks += [_h(outline.progress), *_progress_section(parts, today, write_chart)]
+    blocks += [_h(outline.progress), *_progress_section(parts, logs, today, write_chart)]
     blocks += [_h(outline.weakest), *_weakest_section(outline, parts, views)]
+    yield "\n\n".join(blocks)
     for part, groups in outline.groups:
         for group in groups:
-            blocks.append(_h(group.heading))
+            yield "\n\n" + _h(group.heading)
             for v in group.views:
                 heading = outline.cards[(part.deck.id, v.card.id)]
-                blocks += _card_block(v, heading, group.show_section, today, demos)
+                yield "\n\n" + "\n\n".join(
+                    _card_block(v, heading, group.show_section, today, demos))
     if names and run_demo is not None:
         report(demos.total, demos.total, "done")
-    return "\n\n".join(blocks) + "\n"
+    yield "\n"
 
 
 # -- the files -------------------------------------------------------------------------
@@ -856,17 +888,18 @@ def _output_file(path: Path) -> Path:
     return target
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename it over `path`.
+def _atomic_write(path: Path, pieces: Iterable[str]) -> None:
+    """Write the text to a temporary file in the same folder (UTF-8, as it comes), then
+    rename it over `path`.
 
     The rename is atomic, so readers see the old file or the new one, never a torn one;
-    if anything fails the old file is left as it was.
+    if anything fails, making the pieces included, the old file is left as it was.
     """
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with open(fd, "w", encoding="utf-8", newline="") as f:
+            f.writelines(pieces)
             f.flush()
             os.fsync(f.fileno())
         if path.exists():
@@ -941,9 +974,9 @@ def write_export(
             save_chart = default_chart_saver
         chart_writer = _chart_writer(assets_dir(path), save_chart)
     try:
-        text = build_summary(parts, today, order=order, run_demo=run_demo,
-                             write_figure=writer, progress=progress, write_chart=chart_writer)
-        _atomic_write(path, text.encode("utf-8"))
+        _atomic_write(path, _summary(parts, today, order=order, run_demo=run_demo,
+                                     write_figure=writer, progress=progress,
+                                     write_chart=chart_writer))
     except OSError as exc:
         raise QuizzerError(f"{path}: cannot write the summary ({exc.strerror or exc}); "
                            "check the path and its permissions") from None

@@ -1,20 +1,24 @@
 """Every statistic quizzer shows: card counts, leeches, the heatmap, time, retention, forecast.
 
 Rule 1: pure, with no I/O and no clock: functions take the deck's cards, the stored
-states, the review log and the review day, and return plain types. `quizzer stats`, the
-export's progress overview and the reviewer's leech flag all read from here.
+states, the review log (whole, or as the store's LogDigest of it) and the review day, and
+return plain types. `quizzer stats`, the export's progress overview and the reviewer's
+leech flag all read from here.
 Rule 2: only cards in the deck count; log rows and states of cards since removed are ignored.
+Rule 3: every statistic is computed from the LogDigest, one entry per card and per review
+day, so a log of millions of rows can be reduced in SQL; deck_stats digests a whole log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
 from quizzer.cards import Card
-from quizzer.model import LogEntry, Review
+from quizzer.model import Kind, LogEntry, Review
 from quizzer.scheduler import NEW, PASS, State
 from quizzer.session import TodayCounts, summarize_today
 
@@ -25,6 +29,7 @@ RETENTION_DAYS = 30
 FORECAST_DAYS = 30
 
 Maturity = Literal["new", "young", "mature"]
+GradedRow = tuple[date, int, Kind, str]  # a Graded as the store returns it
 
 
 def maturity(state: State) -> Maturity:
@@ -150,6 +155,142 @@ def today_counts(log: Iterable[Review], today: date) -> TodayCounts:
                            for r in log if r.day == today)
 
 
+@dataclass(frozen=True)
+class Graded:
+    """One review-log row as the summary shows it."""
+
+    day: date
+    grade: int
+    kind: Kind
+    answer: str
+
+
+@dataclass(frozen=True)
+class CardLog:
+    """One card's rows of the review log, reduced to what statistics and the summary use."""
+
+    reviews: int  # rows, re-drills included
+    seconds: float
+    last: Graded  # the latest row
+    last_answer: Graded | None  # the latest row whose typed answer is not blank
+
+
+@dataclass(frozen=True)
+class DayLog:
+    """One review day's rows: how many, the time spent, and its deciding grades."""
+
+    reviews: int = 0
+    seconds: float = 0.0
+    retention: Ratio = field(default_factory=Ratio)
+
+
+@dataclass(frozen=True)
+class LogDigest:
+    """A deck's review log on review day `today`, reduced to one entry per card and per
+    review day: everything `deck_stats` and the export read, so that a history of millions
+    of rows need not be held in Python. It counts rows of the deck's cards only.
+
+    `digest` computes it from the log; the store computes the same from SQL aggregates
+    (quizzer.store, "export reads") for `quizzer export`.
+    """
+
+    today: date
+    days: int  # the window of `by_day`: the `days` review days ending today
+    cards: Mapping[str, CardLog]  # every card with at least one row
+    by_day: Mapping[date, DayLog]  # the days of the window that have rows
+    review_days: frozenset[date]  # every day with a row, all time
+    recent: Mapping[str, Ratio]  # deciding grades per card, RETENTION_DAYS ending today
+    today_log: tuple[LogEntry, ...]  # today's rows in the order they were given
+    reviews: int  # all rows, all time
+    seconds: float  # their seconds, summed in log order
+
+
+def digest(log: Iterable[Review], today: date, cards: Collection[str], *,
+           days: int = HEATMAP_DAYS) -> LogDigest:
+    """The digest of `log` (oldest first) for the cards `cards`; other rows are ignored."""
+    first = today - timedelta(days=days - 1)
+    window_start = today - timedelta(days=RETENTION_DAYS - 1)
+    count: dict[str, int] = {}
+    secs: dict[str, float] = {}
+    last: dict[str, Review] = {}
+    answered: dict[str, Review] = {}
+    day_count: dict[date, int] = {}
+    day_secs: dict[date, float] = {}
+    day_ratio: dict[date, Ratio] = {}
+    recent: dict[str, Ratio] = {}
+    review_days: set[date] = set()
+    today_log: list[LogEntry] = []
+    reviews, seconds = 0, 0.0
+    for r in log:
+        cid = r.card_id
+        if cid not in cards:
+            continue
+        reviews += 1
+        seconds += r.seconds
+        count[cid] = count.get(cid, 0) + 1
+        secs[cid] = secs.get(cid, 0.0) + r.seconds
+        last[cid] = r
+        if r.answer.strip():
+            answered[cid] = r
+        review_days.add(r.day)
+        deciding = is_deciding_retention(r)
+        one = Ratio(1 if r.grade >= PASS else 0, 1)
+        if first <= r.day <= today:
+            day_count[r.day] = day_count.get(r.day, 0) + 1
+            day_secs[r.day] = day_secs.get(r.day, 0.0) + r.seconds
+            day_ratio[r.day] = day_ratio.get(r.day, Ratio()) + (one if deciding else Ratio())
+        if deciding and window_start <= r.day <= today:
+            recent[cid] = recent.get(cid, Ratio()) + one
+        if r.day == today:
+            today_log.append(LogEntry(cid, r.grade, r.kind, r.before.is_new))
+    def graded(r: Review | None) -> Graded | None:
+        return Graded(r.day, r.grade, r.kind, r.answer) if r is not None else None
+
+    return LogDigest(
+        today=today, days=days,
+        cards={c: CardLog(count[c], secs[c], Graded(last[c].day, last[c].grade, last[c].kind,
+                                                     last[c].answer), graded(answered.get(c)))
+               for c in count},
+        by_day={d: DayLog(n, day_secs[d], day_ratio[d]) for d, n in day_count.items()},
+        review_days=frozenset(review_days), recent=recent, today_log=tuple(today_log),
+        reviews=reviews, seconds=seconds,
+    )
+
+
+def stored_digest(
+    today: date,
+    days: int,
+    cards: Collection[str],
+    by_card: Mapping[str, tuple[int, float, GradedRow, GradedRow | None]],
+    by_day: Mapping[date, tuple[int, float, int, int]],
+    review_days: Iterable[date],
+    recent: Mapping[str, tuple[int, int]],
+    today_log: Iterable[LogEntry],
+) -> LogDigest:
+    """The digest from the store's aggregates (quizzer.store, "export reads"): per card
+    (rows, seconds, latest row, latest answered row), per day of the window (rows,
+    seconds, deciding grades passed, deciding grades), the days with rows, per card the
+    recent deciding grades (passed, counted), and today's rows. `by_day` and
+    `review_days` must already leave out cards not in `cards`; the rest is filtered here.
+    """
+    kept = {}
+    for c, (n, secs, last, answer) in by_card.items():
+        if c in cards:
+            graded = Graded(*last)
+            kept[c] = CardLog(n, secs, graded, graded if answer is last else
+                              Graded(*answer) if answer is not None else None)
+    return LogDigest(
+        today=today, days=days, cards=kept,
+        by_day={d: DayLog(n, secs, Ratio(passed, total))
+                for d, (n, secs, passed, total) in by_day.items()},
+        review_days=frozenset(review_days),
+        recent={c: Ratio(*ratio) for c, ratio in recent.items() if c in cards},
+        today_log=tuple(e for e in today_log if e.card_id in cards),
+        reviews=sum(c.reviews for c in kept.values()),
+        seconds=sum(c.seconds for c in kept.values()),
+    )
+
+
 def deck_stats(
     cards: Sequence[Card],
     states: Mapping[str, State],
@@ -171,75 +312,82 @@ def deck_stats(
     if days < 1:
         raise ValueError("days must be at least 1")
     ids = {c.id for c in cards}
+    return digest_stats(cards, states, digest(log, today, ids, days=days),
+                        leech_lapses=leech_lapses, exam=exam, sections=sections)
+
+
+def digest_stats(
+    cards: Sequence[Card],
+    states: Mapping[str, State],
+    log: LogDigest,
+    *,
+    leech_lapses: int = LEECH_LAPSES,
+    exam: date | None = None,
+    sections: Sequence[str] = (),
+) -> DeckStats:
+    """`deck_stats` from the digest of the log (its review day and window included)."""
+    today, days = log.today, log.days
+    if days < 1:
+        raise ValueError("days must be at least 1")
     by_card = {c.id: states.get(c.id, NEW) for c in cards}
-    log = [r for r in log if r.card_id in ids]
-    kinds = [maturity(s) for s in by_card.values()]
+    kinds = Counter(maturity(s) for s in by_card.values())
     leeches = tuple(c.id for c in sorted(cards, key=lambda c: c.number)
                     if is_leech(by_card[c.id], leech_lapses))
 
     first = today - timedelta(days=days - 1)
-    reviews_by_day = {first + timedelta(days=i): 0 for i in range(days)}
-    seconds_by_day = {first + timedelta(days=i): 0.0 for i in range(days)}
-    for r in log:
-        if r.day in reviews_by_day:
-            reviews_by_day[r.day] += 1
-            seconds_by_day[r.day] += r.seconds
-    seconds_by_day = {d: round(s, 1) for d, s in seconds_by_day.items()}
-    current, longest = streaks((r.day for r in log), today)
+    window = [first + timedelta(days=i) for i in range(days)]
+    empty = DayLog()
+    reviews_by_day = {d: log.by_day.get(d, empty).reviews for d in window}
+    seconds_by_day = {d: round(log.by_day.get(d, empty).seconds, 1) for d in window}
+    current, longest = streaks(log.review_days, today)
 
-    # One pass over the deciding grades fills every retention bucket.
-    window_start = today - timedelta(days=RETENTION_DAYS - 1)
-    section_of = {c.id: c.section for c in cards}
     by_week: dict[date, Ratio] = {}
     monday = first - timedelta(days=first.weekday())
     while monday <= today:
         by_week[monday] = Ratio()
         monday += timedelta(days=7)
-    by_section: dict[str, Ratio] = {}
-    for r in log:
-        if not is_deciding_retention(r) or r.day > today:
-            continue
-        one = Ratio(1 if r.grade >= PASS else 0, 1)
-        if r.day >= first:
-            week = r.day - timedelta(days=r.day.weekday())
-            by_week[week] += one
-        if r.day >= window_start:
-            name = section_of[r.card_id]
-            by_section[name] = by_section.get(name, Ratio()) + one
+    for day, d in log.by_day.items():
+        if d.retention.total:
+            week = day - timedelta(days=day.weekday())
+            by_week[week] += d.retention
 
-    order = [s for s in sections if s in section_of.values()]
-    order += sorted({s for s in section_of.values() if s not in order})
+    section_of = {c.id: c.section for c in cards}
+    by_section: dict[str, Ratio] = {}
+    total = Ratio()
+    for cid, ratio in log.recent.items():
+        name = section_of[cid]
+        by_section[name] = by_section.get(name, Ratio()) + ratio
+        total += ratio
+    in_section = Counter(c.section for c in cards)
+    mature_in = Counter(c.section for c in cards if maturity(by_card[c.id]) == "mature")
+    order = [s for s in sections if s in in_section]
+    order += sorted({s for s in in_section if s not in order})
     section_stats = tuple(
-        SectionStats(
-            section=name,
-            cards=sum(1 for c in cards if c.section == name),
-            mature=sum(1 for c in cards if c.section == name
-                       and maturity(by_card[c.id]) == "mature"),
-            retention=by_section.get(name, Ratio()),
-        )
+        SectionStats(section=name, cards=in_section[name], mature=mature_in[name],
+                     retention=by_section.get(name, Ratio()))
         for name in order
     )
     until = exam if exam is not None else today + timedelta(days=FORECAST_DAYS - 1)
     return DeckStats(
         today=today,
         cards=len(cards),
-        new=kinds.count("new"),
-        young=kinds.count("young"),
-        mature=kinds.count("mature"),
+        new=kinds["new"],
+        young=kinds["young"],
+        mature=kinds["mature"],
         leech=len(leeches),
         leeches=leeches,
         leech_lapses=leech_lapses,
         reviews_by_day=reviews_by_day,
         seconds_by_day=seconds_by_day,
-        reviews_total=len(log),
-        seconds_total=round(sum(r.seconds for r in log), 1),
+        reviews_total=log.reviews,
+        seconds_total=round(log.seconds, 1),
         streak=current,
         longest_streak=longest,
-        retention=retention(log, window_start, today),
+        retention=total,
         retention_by_week=by_week,
         forecast=forecast(by_card.values(), today, until),
         sections=section_stats,
-        today_counts=today_counts(log, today),
+        today_counts=summarize_today(log.today_log),
     )
 
 

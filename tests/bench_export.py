@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from quizzer.cards import load_deck
+from quizzer.cli import _log_digest
 from quizzer.demos import REGISTRY, run
 from quizzer.export import DeckData, write_export
 from quizzer.paths import EXTRAS_DECK, resolve_deck
@@ -60,7 +61,9 @@ def main() -> None:
         with Store.open(folder / "q.db") as store:
             for deck in decks:
                 seed_history(store, deck.id, [c.id for c in deck.cards])
-            parts = [DeckData(d, store.states(d.id), store.history(d.id), extras=i > 0)
+            # As `quizzer export` reads them: the log as the store's digest, not whole.
+            parts = [DeckData(d, store.states(d.id), (), log=_log_digest(store, d, TODAY),
+                              extras=i > 0)
                      for i, d in enumerate(decks)]
         out = folder / "study-summary.md"
 

@@ -10,8 +10,10 @@ import functools
 import io
 import os
 import re
+import string
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -462,6 +464,104 @@ def test_github_slugs_follow_githubs_rule() -> None:
     assert slugger.slug("a — b_c") == "a--b_c"
 
 
+# The escapers and the slug as first written, one character at a time: the regex versions
+# in quizzer.export must give exactly these bytes (they exist only to be faster).
+
+
+def _oracle_needs_escape(line: str, i: int, special: str) -> bool:
+    ch = line[i]
+    if ch not in special:
+        return False
+    return ch not in "<&" or not (i + 1 < len(line) and line[i + 1].isspace())
+
+
+def _oracle_escape_text(text: str, block: bool) -> str:
+    line = " ".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", "", text).split())
+    out = "".join("\\" + ch if _oracle_needs_escape(line, i, "\\`*_[]<&#|~$") else ch
+                  for i, ch in enumerate(line))
+    match = re.match(r"^([-+=>]|\d{1,9}(?=[.)]))", out) if block else None
+    if match:
+        end = match.end() if match.group(1)[0].isdigit() else 0
+        out = out[:end] + "\\" + out[end:]
+    return out
+
+
+def _oracle_escape_markdown_line(line: str) -> str:
+    def run_length(start: int) -> int:
+        end = start
+        while end < len(line) and line[end] == "`":
+            end += 1
+        return end - start
+
+    def closing(start: int, length: int) -> int | None:
+        i = start
+        while i < len(line):
+            if line[i] == "`":
+                n = run_length(i)
+                if n == length:
+                    return i
+                i += n
+            else:
+                i += 1
+        return None
+
+    out: list[str] = []
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\" and i + 1 < len(line) and line[i + 1] in string.punctuation:
+            out.append(line[i : i + 2])
+            i += 2
+        elif ch == "`":
+            n = run_length(i)
+            close = closing(i + n, n)
+            if close is None:
+                out.append("\\`" * n)
+                i += n
+            else:
+                out.append(line[i : close + n])
+                i = close + n
+        else:
+            out.append("\\" + ch if _oracle_needs_escape(line, i, "<&[]|#~$") else ch)
+            i += 1
+    return "".join(out)
+
+
+def _oracle_escape_markdown(text: str) -> str:
+    lines = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n"):
+        line = raw.rstrip()
+        if re.match(r"^\s*(=+|-+)\s*$", line):
+            stripped = line.lstrip()
+            line = line[: len(line) - len(stripped)] + "\\" + stripped
+        lines.append(_oracle_escape_markdown_line(line))
+    return "\n".join(lines)
+
+
+def _oracle_slug(text: str) -> str:
+    kept = [ch for ch in text.lower() if ch in " -" or unicodedata.category(ch)[0] in "LM"
+            or unicodedata.category(ch) in ("Nd", "Pc")]
+    return "".join(kept).replace(" ", "-")
+
+
+_TRICKY = [*"ab <>&|`*_[]()!#~$=-+.:\\/\n\t\r'\"1;é^{}\u00a0\u2003\x85\x1b\x0b²ℓ",
+           "``", "\n==", "\n  --", "\n", " \n"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TRICKY), max_size=60).map("".join))
+def test_fast_escapers_give_the_bytes_of_the_character_loops(s: str) -> None:
+    for block in (False, True):
+        assert export.escape_text(s, block=block) == _oracle_escape_text(s, block)
+    assert export.escape_markdown(s) == _oracle_escape_markdown(s)
+    assert export.github_slug(s) == _oracle_slug(s)
+
+
+def test_every_ascii_character_slugs_as_githubs_rule_says() -> None:
+    ascii_text = "".join(map(chr, range(128)))
+    assert export.github_slug(ascii_text) == _oracle_slug(ascii_text)
+
+
 # -- numbers ---------------------------------------------------------------------------
 
 
@@ -731,3 +831,24 @@ def test_control_characters_in_a_stored_answer_never_reach_the_summary(store: St
     text = build_summary([part(store, ch11())], TODAY)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
     assert "ok" in text and "done" in text
+
+
+def test_the_file_written_piece_by_piece_is_the_summary(studied: Store, tmp_path: Path) -> None:
+    parts = [part(studied, ch11()), part(studied, extras(), True)]
+    out = tmp_path / "s.md"
+    write_export(out, parts, TODAY, order="weakest")
+    assert out.read_bytes() == build_summary(parts, TODAY, order="weakest").encode("utf-8")
+
+
+def test_a_log_digest_of_another_day_is_refused(studied: Store) -> None:
+    from quizzer.stats import digest
+
+    deck = ch11()
+    other_day = digest(studied.history(deck.id), TODAY - timedelta(days=1),
+                       {c.id for c in deck.cards})
+    stale = DeckData(deck, studied.states(deck.id), (), log=other_day)
+    with pytest.raises(ValueError, match="digest is for"):
+        build_summary([stale], TODAY)
+    fresh = DeckData(deck, studied.states(deck.id), (),
+                     log=digest(studied.history(deck.id), TODAY, {c.id for c in deck.cards}))
+    assert build_summary([fresh], TODAY) == build_summary([part(studied, deck)], TODAY)

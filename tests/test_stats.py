@@ -455,3 +455,79 @@ def test_stats_forecast_runs_to_the_exam_date_set_by_plan(history: dict[str, Sta
     code, _, err = invoke("plan", "--clear")
     assert code == 0, err
     assert len(stats_json()["forecast"]) == 30
+
+
+# -- the store's digest of the log (export reads) --------------------------------------
+
+# Re-drills with typed answers, added to the script: a blank answer (by str.strip(), so
+# also one of Unicode spaces) never counts as the card's last answer.
+ANSWERS: list[tuple[str, int, str]] = [
+    ("dropout", 26, "drops units at random"),
+    ("dropout", 26, " \u00a0\u2003\x1c\n"),  # blank: the answer above stays the last one
+    ("selu", 39, "self-normalizing"),
+    ("selu", 39, "\t"),
+    ("swish", 39, "x·sigmoid(βx)"),
+    ("gone", 35, "a card no longer in the deck"),
+    ("transfer-learning", 22, "\u3000"),  # only blank answers: none
+]
+
+
+def add_answers(db: Path, states: dict[str, State]) -> None:
+    with Store.open(db) as store:
+        events = []
+        for i, (cid, offset, answer) in enumerate(ANSWERS):
+            day = D0 + timedelta(days=offset)
+            s = states[cid]
+            events.append((Event(cid, "drill", 4, day, s, s, answer, 2.5 + i),
+                           datetime.combine(day, time(23, 59))))
+        store.import_history("ch11", events)
+
+
+def test_blank_answers_in_sql_are_what_str_strip_calls_blank() -> None:
+    import sys
+
+    assert set(Store._BLANKS) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+
+
+def test_the_stores_log_digest_equals_the_digest_of_the_whole_log(
+    history: dict[str, State], isolated_env: Path,
+) -> None:
+    from quizzer.cli import _log_digest
+
+    add_answers(isolated_env, history)
+    deck = ch11()
+    ids = {c.id for c in deck.cards}
+    with Store.open(isolated_env) as store:
+        got = _log_digest(store, deck, TODAY)
+        want = stats.digest(store.history("ch11"), TODAY, ids)
+        states = store.states("ch11")
+    assert got == want
+    # What the additions are there to check, so that the comparison is not vacuous.
+    assert "gone" not in got.cards and len(got.cards) == len(SCRIPT) - 1
+    last_answers = {c: (log.last_answer.answer if log.last_answer else None)
+                    for c, log in got.cards.items() if c in {a[0] for a in ANSWERS}}
+    assert last_answers == {"dropout": "drops units at random", "selu": "self-normalizing",
+                            "swish": "x·sigmoid(βx)", "transfer-learning": None}
+    assert got.by_day[D0 + timedelta(days=35)].reviews == sum(
+        1 for r in script_rows() if r.day == D0 + timedelta(days=35) and r.card != "gone")
+    assert stats.digest_stats(deck.cards, states, got) == stats.deck_stats(
+        deck.cards, states, store_history(isolated_env), TODAY)
+
+
+def store_history(db: Path) -> list[Any]:
+    with Store.open(db) as store:
+        return store.history("ch11")
+
+
+def test_cli_export_from_the_stores_digest_equals_the_export_of_the_whole_log(
+    history: dict[str, State], isolated_env: Path, tmp_path: Path,
+) -> None:
+    from quizzer.export import DeckData, build_summary
+
+    add_answers(isolated_env, history)
+    code, out, err = invoke("export", "--no-demos", "-o", "-")
+    assert code == 0, err
+    with Store.open(isolated_env) as store:
+        part = DeckData(ch11(), store.states("ch11"), store.history("ch11"))
+    assert out == build_summary([part], TODAY)
+    assert "drops units at random" in out
