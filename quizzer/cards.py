@@ -17,9 +17,8 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -30,6 +29,9 @@ from pydantic import (
 )
 
 from quizzer.errors import QuizzerError
+
+if TYPE_CHECKING:
+    import yaml
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DECK_FILE = "deck.yaml"
@@ -50,10 +52,14 @@ _PLAIN_TAGS = frozenset(
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-try:  # The C loader is several times faster; both are the safe loader.
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+
+def _loader() -> Any:
+    """The YAML loader, imported when a file is first parsed: commands that read cards
+    from the index never load YAML."""
+    import yaml
+
+    # The C loader is several times faster; both are the safe loader.
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Model(BaseModel):
@@ -171,6 +177,8 @@ def _node_problem(root: yaml.Node) -> tuple[int | None, str] | None:
     """(line, message) for a tag that is not plain YAML, or an expanded size past
     MAX_EXPANDED; None if the document is fine. Each node is sized once (aliases share
     nodes), so this is linear in the file, however far the aliases would expand."""
+    import yaml
+
     size: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     open_: set[int] = set()
@@ -247,7 +255,9 @@ def _parse(path: Path, problems: list[Problem]) -> tuple[Any, dict[str, int]] | 
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path, None, None, f"cannot read the file: {exc}"))
         return None
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader()(text)
     try:
         node = loader.get_single_node()
         if node is None:
