@@ -793,16 +793,18 @@ def export(
         screens.status(f"Wrote {written}")
 
 
-def _log_digest(store: Store, deck: Deck, day: date) -> LogDigest:
-    """A deck's review log reduced by the store's aggregates: export never loads it whole."""
+def _log_digest(store: Store, deck: Deck, day: date, days: int | None = None) -> LogDigest:
+    """A deck's review log reduced by the store's aggregates (export and stats never load
+    it whole); `days`: the heatmap's window, HEATMAP_DAYS by default."""
     from quizzer.stats import HEATMAP_DAYS, RETENTION_DAYS, stored_digest
 
+    days = HEATMAP_DAYS if days is None else days
     ids = {c.id for c in deck.cards}
     by_card = store.log_by_card(deck.id)
     removed = sorted(set(by_card) - ids)
     return stored_digest(
-        day, HEATMAP_DAYS, ids, by_card,
-        store.log_by_day(deck.id, day - timedelta(days=HEATMAP_DAYS - 1), day, removed),
+        day, days, ids, by_card,
+        store.log_by_day(deck.id, day - timedelta(days=days - 1), day, removed),
         store.review_days(deck.id, removed),
         store.recent_retention(deck.id, day - timedelta(days=RETENTION_DAYS - 1), day),
         store.today_log(deck.id, day),
@@ -1019,21 +1021,22 @@ def stats(
 ) -> None:
     """Your progress: cards by state, a heatmap of reviews with streaks, time spent, true
     retention, the forecast of reviews due, mastery per section and leeches."""
-    from quizzer.stats import as_json, deck_stats
+    from quizzer.stats import as_json, digest_stats
 
     names = _deck_names(deck)
     day = _today(day_start)
     with _store(db, *names) as store:
         decks = _open_decks(names, store)
+        # The log reduced in SQL, as the summary reads it: 1,000,000 rows never load.
         with store.snapshot():
-            stored = {d.id: (store.states(d.id), store.history(d.id), store.exam(d.id))
-                      for d in decks}
+            stored = {d.id: (store.states(d.id), _log_digest(store, d, day, days),
+                             store.exam(d.id)) for d in decks}
     # Several decks: each deck's statistics in turn (a JSON list, each naming its deck).
     results = []
     for the_deck in decks:
         states, log, exam = stored[the_deck.id]
-        results.append(deck_stats(
-            the_deck.cards, states, log, day, days=days, leech_lapses=leech_lapses,
+        results.append(digest_stats(
+            the_deck.cards, states, log, leech_lapses=leech_lapses,
             sections=the_deck.meta.sections,
             exam=exam.day if exam is not None and exam.day > day else None))
     if json_:

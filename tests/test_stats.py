@@ -531,3 +531,19 @@ def test_cli_export_from_the_stores_digest_equals_the_export_of_the_whole_log(
         part = DeckData(ch11(), store.states("ch11"), store.history("ch11"))
     assert out == build_summary([part], TODAY)
     assert "drops units at random" in out
+
+
+@pytest.mark.parametrize("days", [1, 30, stats.HEATMAP_DAYS, 400])
+def test_cli_stats_from_the_stores_digest_equal_the_stats_of_the_whole_log(
+    history: dict[str, State], isolated_env: Path, days: int,
+) -> None:
+    """`quizzer stats` reads the log reduced in SQL; it says what the statistics of the
+    whole log say, for any --days."""
+    add_answers(isolated_env, history)
+    code, out, err = invoke("stats", "--json", "--days", str(days))
+    assert code == 0, err
+    deck = ch11()
+    with Store.open(isolated_env) as store:
+        want = stats.deck_stats(deck.cards, store.states("ch11"), store.history("ch11"),
+                                TODAY, days=days, sections=deck.meta.sections)
+    assert json.loads(out) == json.loads(json.dumps(stats.as_json(want)))
