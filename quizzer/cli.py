@@ -811,6 +811,11 @@ def _log_digest(store: Store, deck: Deck, day: date, days: int | None = None) ->
     )
 
 
+def _no_exam(deck_id: str) -> QuizzerError:
+    return QuizzerError(f"deck {deck_id!r} has no exam date; set one with "
+                        "quizzer plan --exam YYYY-MM-DD")
+
+
 def _parse_day(option: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -859,6 +864,11 @@ def plan(
     names = _deck_names(deck)
     day = _today(day_start)
     with _store(db, *names) as store:
+        if len(names) == 1 and not clear and exam is None:
+            # Said before the whole deck and its log are read (seconds at 100,000 cards).
+            deck_id = _indexed(names[0], store).id
+            if store.exam(deck_id) is None:
+                raise _no_exam(deck_id)
         decks = _open_decks(names, store)
         if clear:
             from quizzer.ui.plan import exam_cleared
@@ -881,10 +891,7 @@ def plan(
     for the_deck in decks:
         the_exam = stored[the_deck.id][0]
         if the_exam is None and len(decks) == 1:
-            raise QuizzerError(
-                f"deck {the_deck.id!r} has no exam date; set one with "
-                "quizzer plan --exam YYYY-MM-DD"
-            )
+            raise _no_exam(the_deck.id)
         if the_exam is not None and the_exam.day <= day:
             raise QuizzerError(
                 f"deck {the_deck.id!r}: the exam on {the_exam.day} is not ahead of today "
