@@ -320,3 +320,12 @@ def test_review_shows_the_days_to_the_moved_due_date_not_sm2s_interval() -> None
     # SM-2 says 6 days (12-08, after the exam); the due date moved to 12-05, 3 days away.
     assert "5→3d" in out and "5→6d" not in out
     assert "Next review in 3 day(s), on 2026-12-05." in out
+
+
+def test_plan_without_an_exam_date_says_how_to_set_one() -> None:
+    code, out, err = invoke("plan")
+    assert code == 1 and out == ""
+    assert "deck 'ch11' has no exam date; set one with quizzer plan --exam YYYY-MM-DD" in err
+    assert invoke("plan", "--exam", "2026-12-31")[0] == 0
+    assert invoke("plan", "--clear")[0] == 0
+    assert invoke("plan")[0] == 1
