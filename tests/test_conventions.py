@@ -124,3 +124,33 @@ def test_due_on_a_later_day_plans_without_quizzer_today() -> None:
 def test_due_on_refuses_a_bad_or_past_day(value: str, message: str) -> None:
     code, out, err = invoke("due", "--on", value)
     assert code == 1 and out == "" and message in err
+
+
+def test_cards_of_a_large_deck_are_one_line_each(tmp_path: Path) -> None:
+    """Past screens.WRAPPED_ROWS_LIMIT cards, `cards` prints one line per card within the
+    terminal's width (in cells: wide characters count two), every id and date whole, the
+    question cut with "…"."""
+    from rich.cells import cell_len
+
+    from quizzer.ui.screens import WRAPPED_ROWS_LIMIT
+
+    deck = tmp_path / "big"
+    deck.mkdir()
+    (deck / "deck.yaml").write_text("id: big\ntitle: Big deck\nsections: [S]\n")
+    n = WRAPPED_ROWS_LIMIT + 5
+    for i in range(1, n + 1):
+        question = f"Question {i}: " + ("a fairly long question " * 4) + "with an end?"
+        if i == 7:
+            question = "中文的问题" * 10
+        (deck / f"c{i:05d}.yaml").write_text(
+            f'id: card-{i}\nnumber: {i}\nsection: S\nquestion: "{question}"\n'
+            "answer: It is.\n")
+    code, out, err = invoke("cards", "--deck", str(deck), columns=80)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Big deck (big)" and len(lines) == 3 + n
+    assert max(cell_len(line) for line in lines) <= 80
+    for i in (1, 7, n):
+        assert re.match(rf"\s*{i}  card-{i} ", lines[2 + i]), lines[2 + i]
+    assert "…" in lines[3] and "中文" in lines[2 + 7] and "…" in lines[2 + 7]
+    assert lines[3].rstrip().endswith("0")  # the last column, lapses, is there
