@@ -662,18 +662,30 @@ def mark(
     ] = None,
     json_: JsonOpt = False,
     deck: DeckOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Mark an answer against a card's key points: which are covered, the coverage and the
     suggested grade. Nothing is stored."""
+    from quizzer.commands import open_ready
     from quizzer.marker import mark as mark_answer
+    from quizzer.paths import default_db_path
 
-    the_deck = _deck(deck)
-    found = the_deck.find(card)
+    # A database already there holds the deck's index: one card is read, not every file.
+    reads = open_ready(db if db else str(default_db_path()))
+    if reads is not None:
+        try:
+            idx = _indexed(deck, reads)
+            deck_id, found = idx.id, idx.find(reads, card)
+        finally:
+            reads.close()
+    else:
+        the_deck = _deck(deck)
+        deck_id, found = the_deck.id, the_deck.find(card)
     text = answer if answer is not None else sys.stdin.read()
     marking = mark_answer(found, text)
     if json_:
         _print_json({
-            "deck": the_deck.id, "card": found.id, "coverage": round(marking.coverage, 4),
+            "deck": deck_id, "card": found.id, "coverage": round(marking.coverage, 4),
             "suggested_grade": marking.suggested_grade,
             "key_points": [{"text": p.text, "covered": p.covered} for p in marking.points],
         })
@@ -980,15 +992,15 @@ def mock(
     from quizzer.ui.console import interactive
     from quizzer.ui.mock import MockScreen
 
-    the_deck = _deck(deck)
     day = _today(day_start)
     report_path = Path(output or f"mock-{day.isoformat()}.md")
     if not report_path.parent.is_dir():
         raise QuizzerError(f"-o {report_path}: the folder {report_path.parent} does not "
                            "exist; create it or pass another -o")
-    chosen_section = exam.find_section(the_deck, section) if section else None
     the_seed = seed if seed is not None else secrets.randbelow(1_000_000)
-    with _store(db) as store:
+    with _store(db, deck) as store:
+        the_deck = _indexed(deck, store).load(store)  # the index, not every file parsed
+        chosen_section = exam.find_section(the_deck, section) if section else None
         states = store.states(the_deck.id)
         questions = exam.draw(the_deck.cards, states, cards_, the_seed, chosen_section)
         limit = minutes if minutes is not None else exam.MINUTES_PER_QUESTION * len(questions)

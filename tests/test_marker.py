@@ -4,6 +4,7 @@ rule, toggling, the key-point YAML forms, and the `quizzer mark` command."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -156,3 +157,19 @@ def test_every_match_term_of_the_bundled_cards_matches_its_own_words() -> None:
                 for alternative in group:
                     written = alternative.replace("*", "")
                     assert covered([[alternative]], written), (card.id, alternative)
+
+
+def test_mark_reads_the_index_when_a_database_is_there(isolated_env: Path) -> None:
+    """Without a database, mark reads the deck's files and creates nothing; with one, it
+    finds the card through the index, with the same result (and the same one-line error
+    for a card that is not there)."""
+    answer = ["--answer", "vanishing gradients and too little labeled data", "--json"]
+    from_files = runner.invoke(app, ["mark", "1", *answer])
+    assert from_files.exit_code == 0 and not isolated_env.exists()
+    assert runner.invoke(app, ["due"]).exit_code == 0 and isolated_env.exists()
+    from_index = runner.invoke(app, ["mark", "1", *answer])
+    assert from_index.exit_code == 0
+    assert json.loads(from_index.stdout) == json.loads(from_files.stdout)
+    assert json.loads(from_index.stdout)["coverage"] > 0
+    missing = runner.invoke(app, ["mark", "99", "--answer", "x"])
+    assert missing.exit_code == 1 and "no card '99'" in missing.stderr
