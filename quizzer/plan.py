@@ -97,7 +97,15 @@ def adjust(
     if exam is None or after.due is None:
         return after
     load = window_load(states, card_ids, exam, skip=card_id)
-    due = exam_due(exam, graded_on, after.due, load, window_cap(len(card_ids), exam.window))
+    return _moved(exam, after, graded_on, load, window_cap(len(card_ids), exam.window))
+
+
+def _moved(exam: Exam, after: State, graded_on: date, load: Mapping[date, int],
+           cap: int) -> State:
+    """`after` with the due date exam_due gives it, given the window's load."""
+    if after.due is None:
+        return after
+    due = exam_due(exam, graded_on, after.due, load, cap)
     return after if due == after.due else replace(after, due=due)
 
 
@@ -166,6 +174,10 @@ def build_plan(
     by number (at least the pace `required_new_per_day` asks), grade everything 4."""
     sim = {cid: states.get(cid, NEW) for cid in card_ids}
     unseen = [cid for cid in card_ids if sim[cid].is_new]
+    # The window's load, kept up to date grade by grade (as adjust would count it afresh
+    # for each grade, which is quadratic in the deck: hours at 100,000 cards).
+    load = window_load(sim, card_ids, exam)
+    cap = window_cap(len(card_ids), exam.window)
     planned: dict[str, list[tuple[date, int]]] = {cid: [] for cid in card_ids}
     days: list[PlanDay] = []
     raised: int | None = None
@@ -180,8 +192,12 @@ def build_plan(
         due.sort(key=lambda cid: sim[cid].due or day)
         fresh, unseen = unseen[: max(0, limit - done)], unseen[max(0, limit - done):]
         for cid in [*due, *fresh]:
-            after = review(sim[cid], PLAN_GRADE, day)
-            sim[cid] = adjust(exam, after, day, cid, sim, card_ids)
+            before = sim[cid].due
+            if before in load:
+                load[before] -= 1  # the card being graded does not count
+            sim[cid] = _moved(exam, review(sim[cid], PLAN_GRADE, day), day, load, cap)
+            if (now := sim[cid].due) in load:
+                load[now] += 1
             planned[cid].append((day, PLAN_GRADE))
         days.append(PlanDay(day, len(due), len(fresh), in_window(exam, day)))
         day += timedelta(days=1)

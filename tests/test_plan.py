@@ -193,6 +193,58 @@ def test_plan_covers_each_day_and_says_when_the_new_limit_rises() -> None:
     assert build_plan(ids, {}, EXAM, D0, new_per_day=20).raised_to is None
 
 
+def reference_plan(card_ids: list[str], states: dict[str, State], exam: Exam,
+                   today: date, new_per_day: int) -> tuple[dict[str, list[date]],
+                                                           list[tuple[int, int]]]:
+    """What build_plan plans, computed as it once did: the window's load counted afresh
+    (adjust) for every planned grade. Quadratic, so only for small decks. Each card's
+    planned days, and each day's (due, new) counts."""
+    from quizzer.plan import PLAN_GRADE, adjust
+    from quizzer.scheduler import review
+
+    sim = {cid: states.get(cid, NEW) for cid in card_ids}
+    unseen = [cid for cid in card_ids if sim[cid].is_new]
+    planned: dict[str, list[date]] = {cid: [] for cid in card_ids}
+    counts = []
+    day = today
+    while day < exam.day:
+        limit = max(new_per_day, required_new_per_day(exam, day, len(unseen)))
+        due = [cid for cid in card_ids if (d := sim[cid].due) is not None and d <= day]
+        due.sort(key=lambda cid: sim[cid].due or day)
+        fresh, unseen = unseen[:limit], unseen[limit:]
+        for cid in [*due, *fresh]:
+            sim[cid] = adjust(exam, review(sim[cid], PLAN_GRADE, day), day, cid, sim, card_ids)
+            planned[cid].append(day)
+        counts.append((len(due), len(fresh)))
+        day += timedelta(days=1)
+    return planned, counts
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_plan_keeps_the_window_load_as_counting_afresh_would(seed: int) -> None:
+    """build_plan keeps the window's load up to date grade by grade; it plans exactly
+    what counting the load afresh for each grade plans."""
+    from quizzer.scheduler import review
+
+    rng = random.Random(seed)
+    ids = [f"c{i}" for i in range(rng.randint(5, 80))]
+    states: dict[str, State] = {}
+    for cid in ids[: rng.randint(0, len(ids))]:
+        s = NEW
+        for _ in range(rng.randint(1, 6)):
+            s = review(s, rng.choice([3, 4, 5]), D0 - timedelta(days=rng.randint(1, 90)))
+        states[cid] = replace(s, due=D0 + timedelta(days=rng.randint(-5, 60)))
+    exam = Exam(D0 + timedelta(days=rng.randint(4, 40)), rng.randint(1, 5), D0)
+    new_per_day = rng.randint(0, 8)
+    plan = build_plan(ids, states, exam, D0, new_per_day)
+    planned, counts = reference_plan(ids, states, exam, D0, new_per_day)
+    assert {cid: [d for d, _ in v] for cid, v in plan.planned.items()} == planned
+    assert [(d.due, d.new) for d in plan.days] == counts
+    # Not vacuous: some grades were moved into the window.
+    if seed == 0:
+        assert any(d.window and d.due for d in plan.days)
+
+
 # -- readiness --------------------------------------------------------------------------
 
 def _review(cid: str, n: int, grade: int, kind: str = "schedule") -> Review:
