@@ -9,8 +9,9 @@ when its size, mtime, ctime or inode differ from the index, or when it was chang
 than RACY_NS before it was indexed (a later write in the same timestamp tick could keep
 all four): then its content hash decides, as git does for "racily clean" files. Digests
 of the whole folder, then of buckets of files, narrow the comparison to what changed.
-Rule 3: `plan` (which files to read) is pure; SQL stays in the store; pydantic and YAML
-are imported only when a file has to be parsed, so an unchanged deck costs a scan.
+Rule 3: `plan` (which files to read) is pure; SQL stays in indexdb.py (run by the Store
+or on a bare connection); pydantic and YAML are imported only when a file has to be
+parsed, so an unchanged deck costs a scan, or with a watcher one question to it.
 """
 
 from __future__ import annotations
