@@ -113,12 +113,6 @@ def is_deciding_retention(r: Review) -> bool:
     return r.kind == "schedule" and not r.before.is_new
 
 
-def retention(log: Iterable[Review], first: date, last: date) -> Ratio:
-    """True retention over the review days first..last, both included."""
-    counted = [r for r in log if is_deciding_retention(r) and first <= r.day <= last]
-    return Ratio(sum(1 for r in counted if r.grade >= PASS), len(counted))
-
-
 def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
     """(current, longest) runs of consecutive review days. The current run ends today, or
     yesterday when nothing was reviewed yet today: the day is not over."""
