@@ -1,8 +1,8 @@
 """Entry point for `python -m quizzer` and the `quizzer` script; the CLI does the rest.
 
 Rule: this module imports nothing heavy before it can catch Ctrl-C, so an interrupt even
-while the CLI is still loading ends with one line, not a traceback. A plain `due` is
-answered without loading the CLI at all (quizzer/quick.py).
+while the CLI is still loading ends with one line, not a traceback. A plain `due` or
+`review` runs without loading the CLI framework at all (quizzer/quick.py).
 """
 
 import sys
