@@ -68,18 +68,40 @@ def _complete_card(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]
             from quizzer.paths import config_path
 
             deck = _read_config(config_path()).get("decks", [None])[0]
-        the_deck = _deck(deck)
+        cards = _completion_cards(deck, ctx.params.get("db"))
     except QuizzerError:
         return []  # a broken deck or config: no suggestions, and no error in the shell
     if incomplete.isdigit() or not incomplete:
-        found = [(str(c.number), _shell_help(c.question)) for c in the_deck.cards
-                 if str(c.number).startswith(incomplete)]
+        found = [(str(number), _shell_help(question)) for number, _, question in cards
+                 if str(number).startswith(incomplete)]
         if incomplete:
             return found
     else:
         found = []
-    return found + [(c.id, _shell_help(c.question)) for c in the_deck.cards
-                    if c.id.startswith(incomplete)]
+    return found + [(cid, _shell_help(question)) for _, cid, question in cards
+                    if cid.startswith(incomplete)]
+
+
+def _completion_cards(deck: str | None, db: str | None) -> list[tuple[int, str, str]]:
+    """(number, id, question) of every card of a deck: through its index when a database
+    is there (a TAB on a large deck parses no file, and draws no progress bar on the
+    shell's line), else from the files."""
+    from quizzer.commands import open_ready
+    from quizzer.paths import default_db_path
+
+    reads = open_ready(db or os.environ.get("QUIZZER_DB") or str(default_db_path()))
+    if reads is None:
+        return [(c.number, c.id, c.question) for c in _deck(deck).cards]
+    try:
+        from quizzer.demos import REGISTRY
+        from quizzer.index import open_deck
+        from quizzer.paths import resolve_deck
+
+        idx = open_deck(resolve_deck(deck), reads, REGISTRY)
+        return [(number, cid, question) for cid, number, question, *_ in
+                reads.index_listing(idx.key, idx.id)]
+    finally:
+        reads.close()
 
 
 def _shell_help(text: str) -> str:

@@ -170,6 +170,12 @@ def test_completion_offers_card_numbers_ids_and_deck_names(config_file: Path) ->
     # zsh is also offered each card's question as its description.
     assert "Describe the vanishing gradient problem" in "".join(
         complete("quizzer show va", shell="zsh"))
+    # With a database, through the deck's index: the same offers.
+    assert runner.invoke(app, ["due"]).exit_code == 0
+    assert complete("quizzer show ") == offered
+    assert complete("quizzer show 1") == ["1", *[str(n) for n in range(10, 20)]]
+    assert "Describe the vanishing gradient problem" in "".join(
+        complete("quizzer show va", shell="zsh"))
     config_file.write_text('decks = ["~/decks/ch12"]\n')
     assert "~/decks/ch12" in complete("quizzer review --deck ")
     # The default deck is now one that does not exist: no suggestion, and no error.
