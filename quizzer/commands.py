@@ -198,22 +198,29 @@ def review_deck(
             log = store.today_log(idx.id, day)
             exam = store.exam(idx.id)
             today = summarize_today(log)
-            if exam is None:
-                plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
-                                      max(0, reviews - today.reviews_done),
-                                      max(0, new - today.new_done))
-                # Only the cards of today's queue are loaded: the queue built from them is
-                # the one the whole deck gives, since day_plan applied the same order and
-                # limits.
-                ids = [*today.redrill, *plan.due, *plan.new]
-                states = store.states_of(idx.id, ids)
-            else:
+            limit, every_id = new, None
+            if exam is not None:
                 # The window rule counts every card due on each window day, and the
-                # new-card limit every unseen card: with an exam date all states are read.
-                ids = []
+                # new-card limit every unseen card: with an exam date every card's id and
+                # state are read (not its text).
+                from quizzer.plan import required_new_per_day
+
+                every_id = store.index_card_ids(idx.key)
                 states = store.states(idx.id)
-        the_deck = idx.subset(store, ids) if exam is None else idx.load(store)
-        session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam)
+                unseen = sum(1 for cid in every_id if cid not in states
+                             or states[cid].is_new) + today.new_done
+                limit = max(new, required_new_per_day(exam, day, unseen))
+            plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
+                                  max(0, reviews - today.reviews_done),
+                                  max(0, limit - today.new_done))
+            # Only the cards of today's queue are loaded: the queue built from them is the
+            # one the whole deck gives, since day_plan applied the same order and limits.
+            ids = [*today.redrill, *plan.due, *plan.new]
+            if exam is None:
+                states = store.states_of(idx.id, ids)
+        the_deck = idx.subset(store, ids)
+        session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam,
+                                card_ids=every_id)
         if session.current is None:
             upcoming = store.next_due_after(idx.key, idx.id, None)
             # Nothing is due before `upcoming`, so this counts the cards due on that day.

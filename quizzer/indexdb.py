@@ -496,6 +496,14 @@ class IndexDB:
                 (folder,)).fetchone()[0] or 0)
 
     @_index_method
+    def index_card_ids(self, folder: str) -> list[str]:
+        """Every card id of the folder, in number order."""
+        with self._transaction() as conn:
+            return [c for (c,) in conn.execute(
+                "SELECT card_id FROM deck_index WHERE dir = ? AND card_id IS NOT NULL "
+                "ORDER BY number", (folder,))]
+
+    @_index_method
     def index_cards(self, folder: str, card_ids: list[str]) -> list[str]:
         """The stored card JSON of the given card ids."""
         with self._transaction() as conn:

@@ -135,14 +135,18 @@ class Session:
         reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY,
         exam: Exam | None = None,
         exam_of: Mapping[str, tuple[Exam, tuple[str, ...]]] | None = None,
+        card_ids: Sequence[str] | None = None,
     ) -> Session:
+        """`card_ids`: every card of the deck, when `cards` holds only those of today's
+        queue (as the store's day plan chose them, in number order); the window rule and
+        the new-card limit count every card. `states` must then hold every card's."""
         today = summarize_today(today_log)
+        ids = tuple(card_ids) if card_ids is not None else tuple(c.id for c in cards)
         # Unseen at the start of the day, so that restarting the same day gives the same limit.
-        unseen = sum(1 for c in cards if states.get(c.id, NEW).is_new) + today.new_done
+        unseen = sum(1 for cid in ids if states.get(cid, NEW).is_new) + today.new_done
         new_per_day = max(new_per_day, required_new_per_day(exam, day, unseen))
         queue = build_queue(cards, states, today, day, new_per_day, reviews_per_day)
-        return cls(day, queue, dict(states), exam=exam,
-                   card_ids=tuple(c.id for c in cards), new_limit=new_per_day,
+        return cls(day, queue, dict(states), exam=exam, card_ids=ids, new_limit=new_per_day,
                    exam_of=exam_of or {})
 
     @property

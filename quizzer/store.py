@@ -723,6 +723,10 @@ class Store:
         with self._light() as db:
             return db.index_count(folder)
 
+    def index_card_ids(self, folder: str) -> list[str]:
+        with self._light() as db:
+            return db.index_card_ids(folder)
+
     def index_cards(self, folder: str, card_ids: list[str]) -> list[str]:
         with self._light() as db:
             return db.index_cards(folder, card_ids)

@@ -234,3 +234,43 @@ def test_quick_review_reports_a_broken_deck_as_the_cli_does(deck: Path) -> None:
     cli_way = CliRunner().invoke(app, ["review"], env={"COLUMNS": "80"})
     assert quick_way.returncode == cli_way.exit_code == 1
     assert quick_way.stderr == cli_way.stderr and "c07.yaml:3" in quick_way.stderr
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_review_with_an_exam_date_loads_only_todays_cards_and_grades_as_the_whole_deck(
+    isolated_env: Path, seed: int
+) -> None:
+    """With an exam date, `review` loads only the cards of today's queue (the window rule
+    counts every card's due date from the store): grading through it stores exactly what
+    a session over the whole deck would."""
+    import random
+
+    from quizzer.commands import load_deck_files
+    from quizzer.session import Session
+
+    rng = random.Random(seed)
+    deck = load_deck_files(None)
+    events = []
+    for c in deck.cards:
+        if rng.random() < 0.6:
+            first = DAY - timedelta(days=rng.randint(2, 40))
+            state = review(NEW, rng.choice([3, 4, 5]), first)
+            events.append((Event(c.id, "schedule", 4, first, NEW, state), datetime(2026, 1, 1)))
+    exam = Exam(DAY + timedelta(days=rng.randint(4, 6)), 3, DAY)
+    with Store.open(isolated_env) as store:
+        store.import_history("ch11", events)
+        store.set_exam("ch11", exam)
+        states, log = store.states("ch11"), store.today_log("ch11", DAY)
+    # The whole deck, as the session once was built: grade every card 4, in order.
+    whole = Session.start(deck.cards, states, log, DAY, 2, 200, exam=exam)
+    while whole.current is not None:
+        whole.apply(whole.grade(4 if whole.current.kind == "schedule" else 5))
+    graded = len(whole.history)
+    assert graded > 0 and whole.new_limit > 2  # the exam raised the new-card limit
+    env = dict(os.environ, QUIZZER_TODAY=DAY.isoformat(), QUIZZER_NEW_PER_DAY="2")
+    answers = "".join("\n4\n" if s.event.kind == "schedule" else "\n5\n"
+                      for s in whole.history) + "q\n"
+    run_main(["review"], env, stdin=answers)
+    with Store.open(isolated_env) as store:
+        assert store.states("ch11") == whole.states
+        assert len(store.today_log("ch11", DAY)) == graded
