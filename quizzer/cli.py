@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from quizzer import __version__
+from quizzer.defaults import DEFAULTS
 from quizzer.errors import QuizzerError
 
 if TYPE_CHECKING:
@@ -32,11 +33,11 @@ if TYPE_CHECKING:
     from quizzer.store import Store
     from quizzer.ui.demo import DemoRun
 
-# Kept here rather than imported, so that `--version` and `--help` load nothing else.
-DEFAULT_DAY_START = 4
-DEFAULT_NEW_PER_DAY = 20
-DEFAULT_REVIEWS_PER_DAY = 200
-DEFAULT_LEECH_LAPSES = 4
+DEFAULT_DAY_START: int = DEFAULTS["day_start"]
+DEFAULT_NEW_PER_DAY: int = DEFAULTS["new_per_day"]
+DEFAULT_REVIEWS_PER_DAY: int = DEFAULTS["reviews_per_day"]
+DEFAULT_LEECH_LAPSES: int = DEFAULTS["leech_lapses"]
+# Kept here rather than imported from stats, so that `--help` loads nothing else.
 DEFAULT_STATS_DAYS = 112
 
 app = typer.Typer(

@@ -17,32 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from quizzer.defaults import DEFAULTS, ENV_VARS
 from quizzer.errors import QuizzerError
 from quizzer.paths import ENV_CONFIG, config_path
 
 __all__ = ["DEFAULTS", "ENV_CONFIG", "ENV_VARS", "Config", "Setting", "config_path",
            "effective", "load_config"]
-
-
-# The built-in defaults, one home; the CLI keeps copies so `--help` imports nothing.
-DEFAULTS: dict[str, Any] = {
-    "decks": ["ch11"],
-    "new_per_day": 20,
-    "reviews_per_day": 200,
-    "day_start": 4,
-    "leech_lapses": 4,
-    "db": None,  # the user data directory; see paths.default_db_path
-}
-
-# Each key's environment variable: the same names the options read.
-ENV_VARS: dict[str, str] = {
-    "decks": "QUIZZER_DECK",
-    "new_per_day": "QUIZZER_NEW_PER_DAY",
-    "reviews_per_day": "QUIZZER_REVIEWS_PER_DAY",
-    "day_start": "QUIZZER_DAY_START",
-    "leech_lapses": "QUIZZER_LEECH_LAPSES",
-    "db": "QUIZZER_DB",
-}
 
 
 class Config(BaseModel):

@@ -18,14 +18,15 @@ import os
 import sys
 from typing import Any
 
+from quizzer.defaults import DEFAULTS, ENV_VARS
 from quizzer.errors import QuizzerError
 
-# The CLI's defaults and environment variables (quizzer/cli.py, quizzer/config.py).
-_INT_SETTINGS = {  # config key -> (environment variable, default, lowest, highest)
-    "new_per_day": ("QUIZZER_NEW_PER_DAY", 20, 0, None),
-    "reviews_per_day": ("QUIZZER_REVIEWS_PER_DAY", 200, 0, None),
-    "day_start": ("QUIZZER_DAY_START", 4, 0, 23),
-    "leech_lapses": ("QUIZZER_LEECH_LAPSES", 4, 1, None),
+# The numeric settings, in this order, and the values the CLI's options accept.
+_INT_SETTINGS = {  # config key -> (lowest, highest)
+    "new_per_day": (0, None),
+    "reviews_per_day": (0, None),
+    "day_start": (0, 23),
+    "leech_lapses": (1, None),
 }
 _ANSWERED = (["due"], ["due", "--json"], ["review"], ["review", "--plain"])
 
@@ -106,7 +107,7 @@ def _settings() -> tuple[str | None, str, list[int]] | None:
         from quizzer.config import load_config
 
         given = load_config(path).given()
-    decks = os.environ.get("QUIZZER_DECK", "")
+    decks = os.environ.get(ENV_VARS["decks"], "")
     if decks:  # the CLI splits a list option's variable on white space
         words = decks.split()
         if len(words) != 1:
@@ -117,16 +118,16 @@ def _settings() -> tuple[str | None, str, list[int]] | None:
         if len(configured) != 1:
             return None  # several decks: the CLI's multi-deck commands
         deck = configured[0]
-    target = os.environ.get("QUIZZER_DB", "") or given.get("db")
+    target = os.environ.get(ENV_VARS["db"], "") or given.get("db")
     if target is None:
         from quizzer.paths import default_db_path
 
         target = str(default_db_path())
     numbers = []
-    for key, (var, default, low, high) in _INT_SETTINGS.items():
-        text = os.environ.get(var, "")
+    for key, (low, high) in _INT_SETTINGS.items():
+        text = os.environ.get(ENV_VARS[key], "")
         if not text:
-            numbers.append(int(given.get(key, default)))
+            numbers.append(int(given.get(key, DEFAULTS[key])))
             continue
         if not (text.isascii() and text.isdigit()):
             return None

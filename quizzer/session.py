@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from quizzer.defaults import DEFAULTS
 from quizzer.model import Event, Exam, Kind, LogEntry, Review
 from quizzer.plan import adjust, required_new_per_day
 from quizzer.scheduler import NEW, REDRILL_UNTIL, State, check_grade, outcomes, review
@@ -27,9 +28,9 @@ __all__ = [
     "build_queue", "due_on", "next_due", "review_day", "summarize_today",
 ]
 
-DEFAULT_DAY_START = 4  # hours after local midnight, as in Anki
-DEFAULT_NEW_PER_DAY = 20
-DEFAULT_REVIEWS_PER_DAY = 200
+DEFAULT_DAY_START: int = DEFAULTS["day_start"]
+DEFAULT_NEW_PER_DAY: int = DEFAULTS["new_per_day"]
+DEFAULT_REVIEWS_PER_DAY: int = DEFAULTS["reviews_per_day"]
 
 
 def review_day(now: datetime, day_start_hour: int = DEFAULT_DAY_START) -> date:

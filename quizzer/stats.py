@@ -18,12 +18,13 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from quizzer.cards import Card
+from quizzer.defaults import DEFAULTS
 from quizzer.model import Kind, LogEntry, Review
 from quizzer.scheduler import NEW, PASS, State
 from quizzer.session import TodayCounts, summarize_today
 
 MATURE_DAYS = 21  # an interval of at least this many days makes a card mature, as in Anki
-LEECH_LAPSES = 4  # lapses at which a card becomes a leech (configurable: --leech-lapses)
+LEECH_LAPSES: int = DEFAULTS["leech_lapses"]  # configurable: --leech-lapses
 HEATMAP_DAYS = 112  # 16 weeks
 RETENTION_DAYS = 30
 FORECAST_DAYS = 30
