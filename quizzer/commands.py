@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 
     from quizzer.cards import Card, Deck
     from quizzer.index import Db, IndexedDeck
-    from quizzer.indexdb import IndexDB
+    from quizzer.indexdb import DayPlan, IndexDB
     from quizzer.model import Exam
     from quizzer.review import GradeStore, Reviewer, Summary
+    from quizzer.session import TodayCounts
     from quizzer.store import Store
     from quizzer.ui.demo import DemoRun
     from quizzer.ui.progress import ProgressFn
@@ -154,15 +155,23 @@ def due_report(db: Db, idx: IndexedDeck, day: date, new: int, reviews: int) -> D
     with db.snapshot():  # the log and the states as of one moment
         today = summarize_today(db.today_log(idx.id, day))
         exam = db.exam(idx.id)
-        if exam is not None:  # as the review session does: every card before the window
-            from quizzer.plan import required_new_per_day
-
-            unseen = len(db.day_plan(idx.key, idx.id, day, [], 0, 10**9).new)
-            new = max(new, required_new_per_day(exam, day, unseen + today.new_done))
-        plan = db.day_plan(idx.key, idx.id, day, sorted(today.graded),
-                           max(0, reviews - today.reviews_done), max(0, new - today.new_done))
+        plan = todays_plan(db, idx, day, new, reviews, today, exam)
         redrill = len(db.index_present(idx.key, list(today.redrill)))
     return DueReport(idx.id, day, len(plan.due), len(plan.new), redrill, plan.next_due, exam)
+
+
+def todays_plan(db: Db, idx: IndexedDeck, day: date, new: int, reviews: int,
+                today: TodayCounts, exam: Exam | None) -> DayPlan:
+    """What today's queue is built from, by the index: due and new cards up to their
+    limits, the new-card limit raised with an exam date, as Session.start raises it, so
+    that every card is introduced before the final-review window."""
+    if exam is not None:
+        from quizzer.plan import required_new_per_day
+
+        unseen = len(db.day_plan(idx.key, idx.id, day, [], 0, 10**9).new)
+        new = max(new, required_new_per_day(exam, day, unseen + today.new_done))
+    return db.day_plan(idx.key, idx.id, day, sorted(today.graded),
+                       max(0, reviews - today.reviews_done), max(0, new - today.new_done))
 
 
 def show_due(report: DueReport, json_: bool) -> None:
@@ -198,26 +207,18 @@ def review_deck(
             log = store.today_log(idx.id, day)
             exam = store.exam(idx.id)
             today = summarize_today(log)
-            limit, every_id = new, None
-            if exam is not None:
-                # The window rule counts every card due on each window day, and the
-                # new-card limit every unseen card: with an exam date every card's id and
-                # state are read (not its text).
-                from quizzer.plan import required_new_per_day
-
-                every_id = store.index_card_ids(idx.key)
-                states = store.states(idx.id)
-                unseen = sum(1 for cid in every_id if cid not in states
-                             or states[cid].is_new) + today.new_done
-                limit = max(new, required_new_per_day(exam, day, unseen))
-            plan = store.day_plan(idx.key, idx.id, day, sorted(today.graded),
-                                  max(0, reviews - today.reviews_done),
-                                  max(0, limit - today.new_done))
+            plan = todays_plan(store, idx, day, new, reviews, today, exam)
             # Only the cards of today's queue are loaded: the queue built from them is the
             # one the whole deck gives, since day_plan applied the same order and limits.
             ids = [*today.redrill, *plan.due, *plan.new]
+            every_id = None
             if exam is None:
                 states = store.states_of(idx.id, ids)
+            else:
+                # The window rule counts every card due on each window day: with an exam
+                # date every card's id and state are read (not its text).
+                every_id = store.index_card_ids(idx.key)
+                states = store.states(idx.id)
         the_deck = idx.subset(store, ids)
         session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam,
                                 card_ids=every_id)
