@@ -392,11 +392,9 @@ def _sync(
     pending = IndexHead(token, current.deck_sig, deck_id, meta_json, "[]", json.dumps(racy),
                         json.dumps({"files": len(current.names), "digests": digests}))
     store.index_write(key, pending, rows, todo.deleted)
-    found = [_stored(deck_dir, p) for p in problems_meta]
     suspects = store.index_suspects(key, sections, demos)
-    found += _deck_problems(deck_dir, store, key, suspects)
-    if not found and store.index_count(key) == 0:
-        found.append(["", None, None, "the deck has no card files"])
+    found = _deck_problems(deck_dir, store, key, suspects,
+                           [_stored(deck_dir, p) for p in problems_meta])
     # Kept, so that a sync of named files checks only the values those files touch.
     recorded = json.loads(pending.buckets) | {"suspects": suspects}
     done_head = pending._replace(digest=current.digest, problems=json.dumps(found),
@@ -539,10 +537,8 @@ def _sync_names(
             candidates, store.index_suspects(key, sections, demos, only=candidates))
     else:
         suspects = store.index_suspects(key, sections, demos)
-    found = [p for p in json.loads(head.problems) if p[0] == DECK_FILE]
-    found += _deck_problems(deck_dir, store, key, suspects)
-    if not found and store.index_count(key) == 0:
-        found.append(["", None, None, "the deck has no card files"])
+    found = _deck_problems(deck_dir, store, key, suspects,
+                           [p for p in json.loads(head.problems) if p[0] == DECK_FILE])
     done = pending._replace(digest=WATCHED, problems=json.dumps(found),
                             buckets=json.dumps(recorded | {"suspects": suspects}))
     store.index_set_head(key, done, expect=pending.digest)
@@ -559,8 +555,11 @@ def _values(row: IndexRow) -> Suspects:
     return Suspects(one(row.card_id), one(row.number), one(row.section), one(row.demo))
 
 
-def _deck_problems(deck_dir: Path, store: Db, key: str, suspects: Suspects) -> list[list[Any]]:
-    """Every file's own problems, then the cross-file ones, in the loader's order."""
+def _deck_problems(
+    deck_dir: Path, store: Db, key: str, suspects: Suspects, meta: list[list[Any]],
+) -> list[list[Any]]:
+    """deck.yaml's problems (`meta`, as stored), every file's own, then the cross-file
+    ones, in the loader's order; a deck without a card file is a problem too."""
     found: list[tuple[int, str, int, list[Any]]] = []
     for name, stored in store.index_file_problems(key):
         found += [(0, name, 0, p) for p in json.loads(stored)]
@@ -577,7 +576,10 @@ def _deck_problems(deck_dir: Path, store: Db, key: str, suspects: Suspects) -> l
             message = f"{value!r} is not a known demo; see `quizzer demo --all` for the names"
         found.append((1, name, order[fld], [name, line, fld, message]))
     found.sort(key=lambda f: f[:3])  # each file's own problems first, as the loader does
-    return [f[3] for f in found]
+    out = [*meta, *(f[3] for f in found)]
+    if not out and store.index_count(key) == 0:
+        out.append(["", None, None, "the deck has no card files"])
+    return out
 
 
 def _stored(deck_dir: Path, p: Problem) -> list[Any]:
