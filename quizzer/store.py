@@ -475,10 +475,10 @@ class Store:
         with self._light() as db:
             return db.today_log(deck, day)
 
-    @staticmethod
-    def _today_log(s: Session, deck: str, day: date) -> list[LogEntry]:
+    def _today_log(self, s: Session, deck: str, day: date) -> list[LogEntry]:
+        """The day's log inside the session's own transaction (a grade's)."""
         raw = s.connection().connection.dbapi_connection
-        return IndexDB(raw, "").today_log(deck, day)  # type: ignore[arg-type]
+        return IndexDB(raw, self.label).today_log(deck, day)  # type: ignore[arg-type]
 
     def history(self, deck: str, card_id: str | None = None) -> list[Review]:
         """Review-log rows, oldest first: one card's, or the whole deck's."""
