@@ -278,6 +278,7 @@ def decks_table(day: date, rows: Sequence[Mapping[str, object]]) -> None:
 # Numbers, ids and due dates are never dropped or cut; the question column wraps.
 _OPTIONAL = ("ease", "reps", "interval", "state", "lapses")
 _QUESTION_MIN = 12
+_RIGHT_ALIGNED = frozenset({"#", "reps", "interval", "ease", "lapses"})
 
 
 def cards_table(deck: Deck, states: Mapping[str, State], leeches: Collection[str] = ()) -> None:
@@ -317,8 +318,8 @@ def cards_table(deck: Deck, states: Mapping[str, State], leeches: Collection[str
         if name == "question":
             table.add_column(name, width=width, overflow="fold")
         else:
-            table.add_column(name, no_wrap=True, justify="right" if name in (
-                "#", "reps", "interval", "ease", "lapses") else "left")
+            table.add_column(name, no_wrap=True,
+                             justify="right" if name in _RIGHT_ALIGNED else "left")
     if len(deck.cards) > WRAPPED_ROWS_LIMIT:
         _card_lines(console, f"{deck.meta.title} ({deck.id})", columns, shown, width)
         return
@@ -339,7 +340,6 @@ def _card_lines(console: Console, title: str, columns: Mapping[str, list[str]],
     write; deck text goes through `visible`, so it cannot drive the terminal."""
     from rich.cells import cell_len, set_cell_size
 
-    right = {"#", "reps", "interval", "ease", "lapses"}
     widths = {n: width if n == "question" else max(cell_len(n), *map(cell_len, columns[n]))
               for n in shown}
 
@@ -348,7 +348,7 @@ def _card_lines(console: Console, title: str, columns: Mapping[str, list[str]],
         if name == "question" and cell_len(value) > w:
             return set_cell_size(value, w - 1) + "…"
         pad = " " * (w - cell_len(value))
-        return pad + value if name in right else value + pad
+        return pad + value if name in _RIGHT_ALIGNED else value + pad
 
     lines = [visible(title), "  ".join(cell(n, n) for n in shown),
              "  ".join("─" * widths[n] for n in shown)]
