@@ -219,12 +219,9 @@ def _root(
 
 
 def _read_config(path: Path) -> dict[str, Any]:
-    """The keys the config file sets; no file, no pydantic import."""
-    if not path.exists():
-        return {}
-    from quizzer.config import load_config
+    from quizzer.paths import config_given
 
-    return load_config(path).given()
+    return config_given(path)
 
 
 # Option name -> config key. The config reaches the options as click's default_map, so

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from quizzer.errors import QuizzerError
 from quizzer.session import DEFAULT_DAY_START, review_day
@@ -60,6 +61,15 @@ def config_path() -> Path:
     from platformdirs import user_config_path
 
     return user_config_path("quizzer", appauthor=False) / "config.toml"
+
+
+def config_given(path: Path) -> dict[str, Any]:
+    """The keys the config file at `path` sets; no file, no pydantic import."""
+    if not path.exists():
+        return {}
+    from quizzer.config import load_config
+
+    return load_config(path).given()
 
 
 def default_db_path() -> Path:

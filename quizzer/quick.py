@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from quizzer.defaults import DEFAULTS, ENV_VARS
 from quizzer.errors import QuizzerError
@@ -99,14 +98,9 @@ def _settings() -> tuple[str | None, str, list[int]] | None:
     """The deck, the database, and the limits, day start and leech threshold in force for
     a command given no option: the environment, then the config file, then the defaults,
     as the CLI resolves them. None when something is not plain enough to be sure of."""
-    from quizzer.paths import config_path
+    from quizzer.paths import config_given, config_path
 
-    given: dict[str, Any] = {}
-    path = config_path()
-    if path.exists():
-        from quizzer.config import load_config
-
-        given = load_config(path).given()
+    given = config_given(config_path())
     decks = os.environ.get(ENV_VARS["decks"], "")
     if decks:  # the CLI splits a list option's variable on white space
         words = decks.split()
