@@ -440,9 +440,7 @@ def _remember(store: Db, key: str, head: IndexHead, token: watch.Token,
               demos: list[str] | None) -> None:
     """Record a watcher's token, taken before the scan that made `head`, so that the next
     command asks the watcher what changed since."""
-    recorded = json.loads(head.buckets) if head.buckets else {}
-    recorded |= {"watch": token.text(), "context": _context(demos)}
-    store.index_set_head(key, head._replace(buckets=json.dumps(recorded)), expect=head.digest)
+    _advance(store, key, head, token, context=_context(demos))
 
 
 def _watched(
@@ -478,8 +476,11 @@ def is_card_name(name: str) -> bool:
     return name.lower().endswith(CARD_SUFFIXES) and not name.startswith(".")
 
 
-def _advance(store: Db, key: str, head: IndexHead, now: watch.Token) -> IndexHead:
-    recorded = json.loads(head.buckets) | {"watch": now.text()}
+def _advance(store: Db, key: str, head: IndexHead, now: watch.Token,
+             **more: str) -> IndexHead:
+    """The head with the watcher's token `now` (and `more` recorded beside it), unless
+    another command changed the head meanwhile."""
+    recorded = (json.loads(head.buckets) if head.buckets else {}) | {"watch": now.text(), **more}
     moved = head._replace(buckets=json.dumps(recorded))
     return moved if store.index_set_head(key, moved, expect=head.digest) else head
 
