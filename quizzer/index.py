@@ -531,7 +531,8 @@ def _sync_names(
     sections = json.loads(head.meta)["sections"] if head.meta else None
     from quizzer.indexdb import Suspects
 
-    candidates = Suspects.of([old[2] for old in indexed.values()] + [_values(r) for r in rows])
+    candidates = Suspects.of([old[2] for old in indexed.values()] + [
+        Suspects.held(r.card_id, r.number, r.section, r.demo) for r in rows])
     before = recorded.get("suspects")
     if isinstance(before, list) and len(before) == len(Suspects._fields):
         suspects = Suspects(*before).replaced(
@@ -544,16 +545,6 @@ def _sync_names(
                             buckets=json.dumps(recorded | {"suspects": suspects}))
     store.index_set_head(key, done, expect=pending.digest)
     return done
-
-
-def _values(row: IndexRow) -> Suspects:
-    """A row's id, number, section and demo, as candidate Suspects."""
-    from quizzer.indexdb import Suspects
-
-    def one(value: Any) -> list[Any]:
-        return [value] if value is not None else []
-
-    return Suspects(one(row.card_id), one(row.number), one(row.section), one(row.demo))
 
 
 def _deck_problems(

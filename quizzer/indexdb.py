@@ -176,6 +176,15 @@ class Suspects(NamedTuple):
                         _merge(self.demos, candidates.demos, found.demos))
 
     @classmethod
+    def held(cls, card_id: str | None, number: int | None, section: str | None,
+             demo: str | None) -> Suspects:
+        """One file's values, as candidates."""
+        return Suspects([card_id] if card_id is not None else [],
+                        [number] if number is not None else [],
+                        [section] if section is not None else [],
+                        [demo] if demo is not None else [])
+
+    @classmethod
     def of(cls, held: list[Suspects]) -> Suspects:
         """Every value of any of `held`."""
         return Suspects(sorted({v for h in held for v in h.ids}),
@@ -360,8 +369,7 @@ class IndexDB:
                     "SELECT sig, hash, card_id, number, section, demo FROM deck_index "
                     "WHERE dir = ? AND name = ?", (folder, name)).fetchone()
                 if row is not None:
-                    found[name] = (row[0], row[1], Suspects(
-                        *([v] if v is not None else [] for v in row[2:])))
+                    found[name] = (row[0], row[1], Suspects.held(*row[2:]))
         return found
 
     @_index_method
