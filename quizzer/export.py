@@ -137,7 +137,9 @@ _BLOCK_START = re.compile(r"^([-+=>]|\d{1,9}(?=[.)]))")
 # C0 and C1 control characters: an answer stored before typed input was cleaned may hold
 # terminal escapes, and the summary is also printed (`-o -`).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+# A line of "=" or "-" turns the paragraph above it into a heading; one of ":-", "-:" or
+# ":-:" (with pipes or not) into a table whose header is the line above.
+_UNDERLINE = re.compile(r"^(\s*\|?\s*)(=+|:?-+:?)\s*\|?\s*$")
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -216,10 +218,9 @@ def escape_markdown(text: str) -> str:
 
 def _escape_markdown_one(raw: str) -> str:
     line = raw.rstrip()
-    if _SETEXT_UNDERLINE.match(line):
-        # A line of "=" or "-" would turn the paragraph above it into a heading.
-        stripped = line.lstrip()
-        line = line[: len(line) - len(stripped)] + "\\" + stripped
+    underline = _UNDERLINE.match(line)
+    if underline:
+        line = line[: underline.end(1)] + "\\" + line[underline.end(1):]
     return _escape_markdown_line(line)
 
 
