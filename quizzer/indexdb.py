@@ -23,7 +23,7 @@ from quizzer.scheduler import State
 
 # The schema version this quizzer writes; quizzer/store.py holds the migrations and
 # checks that their number is this one.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The deck index: a cache of the card files of each deck folder (see quizzer/index.py),
 # so that `due` and `review` are queries, not a parse of every file. Migration step 3,
@@ -66,6 +66,25 @@ INDEX_DDL = [
     "CREATE INDEX IF NOT EXISTS deck_index_demo ON deck_index (dir, demo)",
     "CREATE INDEX IF NOT EXISTS deck_index_problems ON deck_index (dir, name) "
     "WHERE problems IS NOT NULL",
+]
+
+# Migration step 4, part 1: the summary's rendered text of each card file, a cache like
+# the deck index (quizzer/export.py makes it, keyed by the file's content hash and the
+# renderer's key; a dropped table is made again, empty). The statements' text is exactly
+# what step 4 shipped with.
+RENDER_DDL = [
+    """CREATE TABLE IF NOT EXISTS deck_render (
+            dir TEXT NOT NULL,
+            name TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            renderer TEXT NOT NULL,
+            heading TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            pages TEXT,
+            body TEXT NOT NULL,
+            corrected INTEGER NOT NULL,
+            PRIMARY KEY (dir, name)
+        )""",
 ]
 
 # SQLite's primary result codes (the low byte of an extended code).
@@ -227,7 +246,7 @@ def _index_method(
             raise fault(self.label, exc, "the command") from None
         try:
             with self._transaction("IMMEDIATE") as conn:
-                for ddl in INDEX_DDL:
+                for ddl in INDEX_DDL + RENDER_DDL:
                     conn.execute(ddl)
                 # Without its files, no folder's record can be trusted.
                 conn.execute("DELETE FROM deck_folder")

@@ -192,3 +192,105 @@ def test_shipped_migrations_never_change() -> None:
     steps = json.dumps(store_module._MIGRATIONS[:3]).encode()
     assert hashlib.sha256(steps).hexdigest() == (
         "2e12451ba288baa06f8891af494e11da6fa7f4e9d121a31ded1da02ddd6b6bf0")
+    steps = json.dumps(store_module._MIGRATIONS[:4]).encode()
+    assert hashlib.sha256(steps).hexdigest() == (
+        "006aa4429857a8a2a81b09b1bfb1701d6a98f03d6d3113148c2a502467535f18")
+
+
+# -- card_log: the log reduced per card, kept by triggers (migration step 4) ----------
+
+def card_log(db: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT deck, card_id, reviews, seconds, last_id, answered_id FROM card_log "
+            "ORDER BY deck, card_id").fetchall()
+    finally:
+        conn.close()
+
+
+def recount(db: Path) -> list[tuple[object, ...]]:
+    """The same reduction computed afresh from every log row, in Python."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT deck, card_id, id, seconds, answer FROM review_log ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    out: dict[tuple[str, str], list[object]] = {}
+    for deck, cid, rid, seconds, answer in rows:
+        got = out.setdefault((deck, cid), [deck, cid, 0, 0.0, 0, None])
+        got[2] = int(str(got[2])) + 1
+        got[3] = float(str(got[3])) + seconds
+        got[4] = rid
+        if answer.strip():
+            got[5] = rid
+    return [tuple(v) for _, v in sorted(out.items())]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_card_log_follows_every_grade_undo_edit_and_deletion(tmp_path: Path, seed: int) -> None:
+    """Whatever writes the log (a grade, an undo, a bulk import, an edit or a deletion
+    by hand), card_log says what the log says."""
+    import random
+
+    rng = random.Random(seed)
+    db = tmp_path / "q.db"
+    answers = ["", "  ", "typed", "\u3000", "\xa0x", "\n\t", "ok "]
+    recorded: list[tuple[str, int, Event]] = []
+    with Store.open(db) as store:
+        for step in range(120):
+            deck, cid = rng.choice(["d", "e"]), rng.choice("abcde")
+            what = rng.random()
+            if what < 0.55:
+                state = store.states(deck).get(cid, NEW)
+                ev = Event(cid, "drill" if rng.random() < 0.3 else "schedule",
+                           rng.randint(0, 5), D + timedelta(days=step), state, state,
+                           rng.choice(answers), rng.choice([0.0, 1.5, 2.25, 7.125]))
+                if ev.kind == "schedule":
+                    ev = Event(cid, "schedule", ev.grade, ev.day, state,
+                               review(state, ev.grade, ev.day), ev.answer, ev.seconds)
+                recorded.append((deck, store.record(deck, ev, AT), ev))
+            elif what < 0.7 and recorded:
+                deck, rid, ev = recorded.pop()
+                store.undo(deck, rid, ev)
+            elif what < 0.8:
+                store.import_history(deck, [(event(cid, rng.randint(0, 5)), AT)])
+                recorded = []  # a later row of the card: undo would refuse
+            else:
+                conn = sqlite3.connect(db)
+                with conn:
+                    ids = [r[0] for r in conn.execute("SELECT id FROM review_log")]
+                    if ids:
+                        rid = rng.choice(ids)
+                        if rng.random() < 0.5:
+                            conn.execute("DELETE FROM review_log WHERE id = ?", (rid,))
+                        else:
+                            conn.execute(
+                                "UPDATE review_log SET card_id = ?, answer = ?, seconds = ? "
+                                "WHERE id = ?",
+                                (rng.choice("abcdef"), rng.choice(answers), 3.5, rid))
+                conn.close()
+                recorded = []  # undo refuses rows changed behind its back
+            assert card_log(db) == recount(db), f"after step {step}"
+    assert len(card_log(db)) > 3
+
+
+def test_migration_step_4_reduces_an_existing_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database written before card_log existed gets it filled from its whole log."""
+    from quizzer import store as store_module
+
+    db = tmp_path / "q.db"
+    with monkeypatch.context() as m:
+        m.setattr(store_module, "_MIGRATIONS", store_module._MIGRATIONS[:3])
+        m.setattr(store_module, "SCHEMA_VERSION", 3)
+        with Store.open(db) as store:
+            store.import_history("d", [(event("a", 4), AT), (event("b", 2), AT),
+                                       (Event("a", "drill", 3, D, NEW, NEW, " ", 1.0), AT)])
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 3
+    with Store.open(db) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.log_by_card("d")["a"][:2] == (2, 5.25)
+    assert card_log(db) == recount(db) and len(card_log(db)) == 2
