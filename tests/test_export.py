@@ -531,9 +531,19 @@ def _oracle_escape_markdown(text: str) -> str:
     lines = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n"):
         line = raw.rstrip()
-        if re.match(r"^\s*(=+|-+)\s*$", line):
-            stripped = line.lstrip()
-            line = line[: len(line) - len(stripped)] + "\\" + stripped
+        # A setext underline, or a table's delimiter row (":-", "| -: |"): escaped at
+        # its first "=", "-" or ":".
+        at = len(line) - len(line.lstrip())
+        if line[at:].startswith("|"):
+            at += 1
+            while at < len(line) and line[at].isspace():
+                at += 1
+        core = line[at:].rstrip()
+        if core.endswith("|"):
+            core = core[:-1].rstrip()
+        dashes = core.removeprefix(":").removesuffix(":")
+        if (core and set(core) == {"="}) or (dashes and set(dashes) == {"-"}):
+            line = line[:at] + "\\" + line[at:]
         lines.append(_oracle_escape_markdown_line(line))
     return "\n".join(lines)
 
@@ -545,7 +555,7 @@ def _oracle_slug(text: str) -> str:
 
 
 _TRICKY = [*"ab <>&|`*_[]()!#~$=-+.:\\/\n\t\r'\"1;é^{}\u00a0\u2003\x85\x1b\x0b²ℓ",
-           "``", "\n==", "\n  --", "\n", " \n"]
+           "``", "\n==", "\n  --", "\n", " \n", "\n:-", "-:", "\n| :--: |", "|"]
 
 
 @settings(max_examples=500, deadline=None)
