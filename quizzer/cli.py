@@ -283,9 +283,14 @@ def _deck_names(names: list[str] | None) -> list[str]:
 def _open_decks(names: list[str], store: Store) -> list[Deck]:
     """Several decks, each whole, through the index; two names for one deck id are an
     error, since the database keys history by deck id."""
-    decks: list[Deck] = []
+    return [d.load(store) for d in _open_indexed(names, store)]
+
+
+def _open_indexed(names: list[str], store: Store) -> list[IndexedDeck]:
+    """Several decks through the index, none of them loaded (see _open_decks)."""
+    decks: list[IndexedDeck] = []
     for name in names:
-        the_deck = _indexed(name, store).load(store)
+        the_deck = _indexed(name, store)
         if any(d.id == the_deck.id for d in decks):
             raise QuizzerError(f"--deck {name}: deck id {the_deck.id!r} is given twice; "
                                "each deck may be studied once per command")
@@ -781,6 +786,7 @@ def export(
     """
     import gc
 
+    from quizzer.commands import summary_cards
     from quizzer.export import ORDERS, DeckData, write_export
     from quizzer.paths import EXTRAS_DECK
     from quizzer.ui.progress import progress_bar
@@ -802,14 +808,17 @@ def export(
     gc.disable()
     try:
         with _store(db, *names) as store:
-            decks = _open_decks(names, store)
+            # Each deck's cards as the summary shows them, from the database: a card's
+            # text is rendered once per change of its file, not once per export.
+            decks = [(d.bare(), summary_cards(d, store)) for d in _open_indexed(names, store)]
             with store.snapshot():
                 # The first deck is the main part; each further one its own part after it.
-                parts = [DeckData(d, store.states(d.id), (), log=_log_digest(store, d, day),
+                parts = [DeckData(d, store.states(d.id), (), cards=cards,
+                                  log=_log_digest(store, d.id, {c.id for c in cards}, day),
                                   extras=i > 0 and d.path == extras,
                                   further=i > 0 and d.path != extras,
                                   leech_lapses=leech_lapses)
-                         for i, d in enumerate(decks)]
+                         for i, (d, cards) in enumerate(decks)]
         from quizzer.demos import run
 
         run_demo = None if no_demos else run  # importing the registry loads no numpy
@@ -825,21 +834,22 @@ def export(
         screens.status(f"Wrote {written}")
 
 
-def _log_digest(store: Store, deck: Deck, day: date, days: int | None = None) -> LogDigest:
-    """A deck's review log reduced by the store's aggregates (export and stats never load
-    it whole); `days`: the heatmap's window, HEATMAP_DAYS by default."""
+def _log_digest(store: Store, deck: str, ids: set[str], day: date,
+                days: int | None = None) -> LogDigest:
+    """The review log of deck `deck` (cards `ids`) reduced by the store's aggregates
+    (export and stats never load it whole); `days`: the heatmap's window, HEATMAP_DAYS
+    by default."""
     from quizzer.stats import HEATMAP_DAYS, RETENTION_DAYS, stored_digest
 
     days = HEATMAP_DAYS if days is None else days
-    ids = {c.id for c in deck.cards}
-    by_card = store.log_by_card(deck.id)
+    by_card = store.log_by_card(deck)
     removed = sorted(set(by_card) - ids)
     return stored_digest(
         day, days, ids, by_card,
-        store.log_by_day(deck.id, day - timedelta(days=days - 1), day, removed),
-        store.review_days(deck.id, removed),
-        store.recent_retention(deck.id, day - timedelta(days=RETENTION_DAYS - 1), day),
-        store.today_log(deck.id, day),
+        store.log_by_day(deck, day - timedelta(days=days - 1), day, removed),
+        store.review_days(deck, removed),
+        store.recent_retention(deck, day - timedelta(days=RETENTION_DAYS - 1), day),
+        store.today_log(deck, day),
     )
 
 
@@ -1068,7 +1078,8 @@ def stats(
         decks = _open_decks(names, store)
         # The log reduced in SQL, as the summary reads it: 1,000,000 rows never load.
         with store.snapshot():
-            stored = {d.id: (store.states(d.id), _log_digest(store, d, day, days),
+            stored = {d.id: (store.states(d.id),
+                             _log_digest(store, d.id, {c.id for c in d.cards}, day, days),
                              store.exam(d.id)) for d in decks}
     # Several decks: each deck's statistics in turn (a JSON list, each naming its deck).
     results = []

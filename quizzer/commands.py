@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from quizzer.cards import Card, Deck
+    from quizzer.export import SummaryCard
     from quizzer.index import Db, IndexedDeck
     from quizzer.indexdb import DayPlan, IndexDB
     from quizzer.model import Exam
@@ -53,6 +54,53 @@ def indexed(deck: str | None, store: Db) -> IndexedDeck:
     from quizzer.paths import resolve_deck
 
     return open_deck(resolve_deck(deck), store, REGISTRY, progress=_reading_progress)
+
+
+def summary_cards(deck: IndexedDeck, store: Store) -> list[SummaryCard]:
+    """The deck's cards as the summary shows them, in number order. They are kept in the
+    database (deck_render) until their file changes, so an export renders only the
+    cards whose file changed since the last one, and keeps them for the next, unless
+    the database cannot be written now (then they are simply made again)."""
+    from quizzer.export import SummaryCard, renderer, summary_card
+    from quizzer.index import INDEX_FORMAT, open_deck
+    from quizzer.store import StoreBusy, StoreWriteError
+
+    key = f"{INDEX_FORMAT}/{renderer()}"
+    rows = store.index_rendered(deck.key, key)
+    if rows is not None:
+        return [SummaryCard(cid, number, section, demo, heading, slug, pages, body,
+                            bool(corrected))
+                for cid, number, section, demo, heading, slug, pages, body, corrected in rows]
+    from quizzer.cards import Card
+
+    try:
+        made = [(name, digest, summary_card(Card.model_validate_json(stored)))
+                for name, digest, stored in store.index_unrendered(deck.key, key)]
+    except ValueError:
+        # A stored card that does not decode (damaged, or written by another version):
+        # read the files again, as IndexedDeck.load does.
+        store.index_forget(deck.key)
+        deck = open_deck(deck.path, store, deck.demos)
+        made = [(name, digest, summary_card(Card.model_validate_json(stored)))
+                for name, digest, stored in store.index_unrendered(deck.key, key)]
+    try:
+        store.index_put_rendered(deck.key, key, [
+            (name, digest, c.id, c.number, c.section, c.demo, c.heading, c.slug, c.pages,
+             c.body, c.corrected) for name, digest, c in made])
+    except (StoreBusy, StoreWriteError):
+        return deck_summary_cards(deck, store)
+    rows = store.index_rendered(deck.key, key)
+    if rows is None:  # another command changed the deck meanwhile
+        return deck_summary_cards(deck, store)
+    return [SummaryCard(cid, number, section, demo, heading, slug, pages, body, bool(corrected))
+            for cid, number, section, demo, heading, slug, pages, body, corrected in rows]
+
+
+def deck_summary_cards(deck: IndexedDeck, store: Store) -> list[SummaryCard]:
+    """Every card rendered from the index, none kept."""
+    from quizzer.export import summary_card
+
+    return [summary_card(c) for c in deck.load(store).cards]
 
 
 def _reading_progress() -> AbstractContextManager[ProgressFn]:

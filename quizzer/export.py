@@ -28,6 +28,7 @@ Choices the command leaves open:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -37,8 +38,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal, NamedTuple, TextIO
 from urllib.parse import quote
 
 from quizzer.cards import Card, Deck
@@ -99,11 +101,22 @@ class DeckData:
     # cards labelled `b Q1`, its headings prefixed by its title.
     further: bool = False
     log: LogDigest | None = None
+    # The cards as the summary shows them, when the caller has them rendered already (a
+    # large deck's come from the database: quizzer.commands.summary_cards); otherwise
+    # they are rendered from `deck.cards`.
+    cards: Sequence[SummaryCard] | None = None
+
+    @cached_property
+    def shown(self) -> Sequence[SummaryCard]:
+        """The deck's cards, rendered, in number order."""
+        if self.cards is not None:
+            return self.cards
+        return tuple(summary_card(c) for c in self.deck.cards)
 
     def digest(self, today: date) -> LogDigest:
         """The review log reduced for `today`, over the heatmap's window."""
         if self.log is None:
-            return digest(self.history, today, {c.id for c in self.deck.cards})
+            return digest(self.history, today, {c.id for c in self.shown})
         if (self.log.today, self.log.days) != (today, HEATMAP_DAYS):
             raise ValueError(f"the log digest is for {self.log.today}, {self.log.days} days; "
                              f"the summary for {today}, {HEATMAP_DAYS} days")
@@ -155,7 +168,8 @@ def escape_text(text: str, *, block: bool = False) -> str:
     heading, a table cell (pipes are escaped) or a link's text. `block=True` also escapes
     what would start a list, quote or underline, for text that begins a paragraph.
     """
-    line = " ".join(_CONTROL.sub("", text).split())
+    # Printable text has no control character (they are all in category Cc).
+    line = " ".join((text if text.isprintable() else _CONTROL.sub("", text)).split())
     out = _TEXT_ESCAPE.sub(_escaped, line)
     match = _BLOCK_START.match(out) if block else None
     if match:
@@ -292,7 +306,11 @@ class Slugger:
     seen: dict[str, int] = field(default_factory=dict)
 
     def slug(self, text: str) -> str:
-        base = result = github_slug(text)
+        return self.unique(github_slug(text))
+
+    def unique(self, base: str) -> str:
+        """The slug `base`, numbered if it was given before."""
+        result = base
         while result in self.seen:
             self.seen[base] += 1
             result = f"{base}-{self.seen[base]}"
@@ -300,14 +318,88 @@ class Slugger:
         return result
 
 
+# -- a card as the summary shows it ----------------------------------------------------
+
+# Bumped whenever what summary_card makes changes, so that rendered cards kept in the
+# database from an earlier version are made again (RENDERER also hashes a probe card).
+RENDER_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryCard:
+    """What the summary shows of a card that depends on its file alone, already rendered:
+    the text of a deck of 100,000 cards is kept in the database (quizzer.indexdb,
+    deck_render) and made again only for the files that changed."""
+
+    id: str
+    number: int
+    section: str
+    demo: str | None
+    heading: str  # the heading after the card's label: ". " + the escaped question
+    slug: str  # the heading's GitHub slug after the label's
+    pages: str | None  # "**Page:** 12", "**Pages:** 3, 4"
+    body: str  # reference answer, correction and key points: Markdown blocks
+    corrected: bool
+
+
+def summary_card(card: Card) -> SummaryCard:
+    """The card rendered for the summary. Its heading is "<label>" + `heading`, with the
+    slug "<label's slug>" + `slug`: text joined with whitespace runs made one space, and
+    both escaping and slugs go character by character, so the parts join exactly."""
+    question = " ".join(card.question.split())
+    escaped = escape_text(question)
+    pages = None
+    if card.pages:
+        pages = (f"**{'Pages' if len(card.pages) > 1 else 'Page'}:** "
+                 + ", ".join(str(p) for p in card.pages))
+    body = ["**Reference answer**", escape_markdown(notation(card.answer))]
+    if card.correction:
+        # A GitHub alert; other renderers show a plain blockquote starting "[!WARNING]".
+        callout = "[!WARNING]\n**Correction:**\n\n" + escape_markdown(notation(card.correction))
+        body.append(_prefixed(callout, "> ", "> "))
+    if card.key_points:
+        body.append("**Key points**")
+        body.append("\n".join(_prefixed(escape_markdown(notation(p.text)), "- ", "  ")
+                              for p in card.key_points))
+    return SummaryCard(
+        card.id, card.number, card.section, card.demo,
+        f". {escaped}" if escaped else ".",
+        github_slug(f". {question}") if question else "",
+        pages, "\n\n".join(body), bool(card.correction),
+    )
+
+
+def _renderer() -> str:
+    from quizzer.cards import Card, KeyPoint
+
+    probe = Card(
+        id="probe", number=7, section="S", pages=(3, 4),
+        question="A *question* <b>&amp; [x](y) | # ~ $ _ \\ `code`, Σ 0.9^10?",
+        answer="An answer with `<code>`, **bold**, $x$, 10^{-3}\n\n- a list\n:-\n===\n1. x",
+        correction="Wrong: `a | b` & <i>",
+        key_points=(KeyPoint(text="one ^2 point"), KeyPoint(text="two\nlines ~~")),
+        demo="probe-demo",
+    )
+    text = repr(summary_card(probe))
+    return f"{RENDER_VERSION}:" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@cache
+def renderer() -> str:
+    """What rendered cards kept in the database must have been made by: the version and
+    a hash of a probe card as rendered now, so a change to the escaping that nobody
+    marked with RENDER_VERSION still makes them again."""
+    return _renderer()
+
+
 # -- what the history says -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CardView:
-    """A card with the student's data for it."""
+class CardView(NamedTuple):
+    """A card with the student's data for it (a named tuple: one is made per card, and a
+    summary may have 100,000)."""
 
-    card: Card
+    card: SummaryCard
     label: str  # "Q2", "E1"
     section_title: str
     state: State
@@ -319,9 +411,14 @@ class CardView:
     def reviewed(self) -> bool:
         return not self.state.is_new
 
-    @property
-    def heading(self) -> str:
-        return f"{self.label}. {' '.join(self.card.question.split())}"
+    def weak(self) -> bool:
+        """Whether weaknesses() has anything to say (without building its text)."""
+        state = self.state
+        if state.due is None:  # never reviewed
+            return False
+        last = self.last
+        return (self.leech or state.ease < START_EASE or state.lapses > 0
+                or (last is not None and last.grade < PASS))
 
     def weaknesses(self) -> list[str]:
         """Why the card counts as weak; empty for a strong or never-reviewed card."""
@@ -343,6 +440,7 @@ class CardView:
         return (-self.state.lapses, self.state.ease, last_grade, self.card.number)
 
 
+@cache
 def _ease(hundredths: int) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}"
 
@@ -353,13 +451,14 @@ def _plural(n: int, word: str) -> str:
 
 def _views(part: DeckData, log: LogDigest) -> list[CardView]:
     views = []
-    for c in part.deck.cards:
-        state = part.states.get(c.id, NEW)
-        card_log = log.cards.get(c.id)
-        views.append(CardView(c, f"{part.prefix}{c.number}", c.section, state,
+    prefix, states, logs, threshold = part.prefix, part.states, log.cards, part.leech_lapses
+    for c in part.shown:
+        state = states.get(c.id, NEW)
+        card_log = logs.get(c.id)
+        views.append(CardView(c, f"{prefix}{c.number}", c.section, state,
                               card_log.last if card_log else None,
                               card_log.last_answer if card_log else None,
-                              is_leech(state, part.leech_lapses)))
+                              is_leech(state, threshold)))
     return views
 
 
@@ -393,7 +492,7 @@ def overview(part: DeckData, today: date, log: LogDigest | None = None) -> Overv
     Only cards that are in the deck count; rows of cards since removed are ignored.
     `log` is the part's digest for today, when the caller has it already.
     """
-    s = digest_stats(part.deck.cards, part.states, log or part.digest(today),
+    s = digest_stats(part.shown, part.states, log or part.digest(today),
                      leech_lapses=part.leech_lapses, sections=part.deck.meta.sections)
     counts = s.today_counts
     return Overview(
@@ -407,10 +506,8 @@ def overview(part: DeckData, today: date, log: LogDigest | None = None) -> Overv
 # -- the document ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Heading:
+class _Heading(NamedTuple):
     level: int
-    text: str  # plain text
     slug: str
     escaped: str  # the text as Markdown: escaped once, written in the heading and each link
 
@@ -422,6 +519,7 @@ class _Group:
     heading: _Heading
     views: tuple[CardView, ...]
     show_section: bool
+    headings: tuple[_Heading, ...] = ()  # each card's, as `views`
 
 
 @dataclass
@@ -441,7 +539,7 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
 
     def heading(level: int, text: str) -> _Heading:
         text = " ".join(text.split())  # the text as rendered, which GitHub slugs
-        return _Heading(level, text, slugger.slug(text), escape_text(text))
+        return _Heading(level, slugger.slug(text), escape_text(text))
 
     main = parts[0].deck
     title = heading(1, f"Study summary: {main.meta.title}")
@@ -467,9 +565,22 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
                     name = (f"Extra questions: {section}" if part.extras else
                             f"{part.deck.meta.title}: {section}" if part.further else section)
                     part_groups.append(_Group(heading(2, name), in_section, False))
-        for group in part_groups:
+        # A card's heading is its label and its rendered question (SummaryCard.heading),
+        # slugged after every section heading of its deck.
+        label = escape_text(part.prefix)
+        label_slug = github_slug(part.prefix)
+        deck_id = part.deck.id
+        unique = slugger.unique
+        for i, group in enumerate(part_groups):
+            headings = []
             for v in group.views:
-                cards[(part.deck.id, v.card.id)] = heading(3, v.heading)
+                c = v.card
+                heading_of = _Heading(3, unique(f"{label_slug}{c.number}{c.slug}"),
+                                      f"{label}{c.number}{c.heading}")
+                headings.append(heading_of)
+                cards[(deck_id, c.id)] = heading_of
+            part_groups[i] = _Group(group.heading, group.views, group.show_section,
+                                    tuple(headings))
         groups.append((part, part_groups))
     return _Outline(title, contents, progress, weakest, groups, cards)
 
@@ -590,43 +701,45 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
         f"below {PASS}. Weakest first: most lapses, then lowest ease, then lowest last grade. "
         f"{CORRECTED_MARK} marks a card whose reference answer carries a correction."
     )
-    weak = [(i, part, v, why) for i, (part, pv) in enumerate(zip(parts, views, strict=True))
-            for v in pv if (why := v.weaknesses())]
+    weak = [(i, part, v, v.weaknesses())
+            for i, (part, pv) in enumerate(zip(parts, views, strict=True))
+            for v in pv if v.weak()]
     if not weak:
         reviewed = any(v.reviewed for pv in views for v in pv)
         none = ("No card is weak: every reviewed card has an ease of at least "
                 f"{_ease(START_EASE)}, no lapses and a last grade of {PASS} or more."
                 if reviewed else "No card has been reviewed yet.")
         return [intro, none]
-    weak.sort(key=lambda item: (item[2].weakness_key(), item[0]))
-    rows = []
-    for _, part, v, why in weak:
+    keys = [(item[2].weakness_key(), item[0]) for item in weak]
+    order = sorted(range(len(weak)), key=keys.__getitem__)
+    table = _table(["Card", "Ease", "Lapses", "Last grade", "Why"], ["l", "r", "r", "r", "l"], [])
+    lines = [table]
+    for i in order:
+        _, part, v, why = weak[i]
         last = v.last
-        rows.append([
-            _link(outline.cards[(part.deck.id, v.card.id)]) + _corrected(v.card),
-            _ease(v.state.ease),
-            str(v.state.lapses),
-            str(last.grade) if last else "–",
-            escape_text("; ".join(why)),
-        ])
-    return [intro, _table(["Card", "Ease", "Lapses", "Last grade", "Why"],
-                          ["l", "r", "r", "r", "l"], rows)]
+        slug, escaped = outline.cards[(part.deck.id, v.card.id)][1:]
+        # The reasons are our own words and numbers: nothing to escape.
+        lines.append(f"| [{escaped}](#{slug}){_corrected(v.card)} | {_ease(v.state.ease)} | "
+                     f"{v.state.lapses} | {last.grade if last else '–'} | {'; '.join(why)} |")
+    return [intro, "\n".join(lines)]
 
 
-def _corrected(card: Card) -> str:
-    return f" {CORRECTED_MARK} corrected" if card.correction else ""
+def _corrected(card: SummaryCard) -> str:
+    return f" {CORRECTED_MARK} corrected" if card.corrected else ""
 
 
 def _contents(outline: _Outline) -> str:
     lines = [f"- {_link(outline.progress)}", f"- {_link(outline.weakest)}"]
     corrected = False
-    for part, groups in outline.groups:
+    for _, groups in outline.groups:
         for group in groups:
             lines.append(f"- {_link(group.heading)}")
-            for v in group.views:
-                link = _link(outline.cards[(part.deck.id, v.card.id)])
-                lines.append(f"  - {link}{_corrected(v.card)}")
-                corrected = corrected or bool(v.card.correction)
+            for v, (_, slug, escaped) in zip(group.views, group.headings, strict=True):
+                if v.card.corrected:
+                    lines.append(f"  - [{escaped}](#{slug}){_corrected(v.card)}")
+                    corrected = True
+                else:
+                    lines.append(f"  - [{escaped}](#{slug})")
     note = (f"{CORRECTED_MARK} marks a card whose reference answer is wrong or outdated; "
             "its correction is shown as a warning." if corrected else "")
     return "\n".join(lines) + (f"\n\n{note}" if note else "")
@@ -643,10 +756,19 @@ class _Demos:
     done: int = 0
     blocks: dict[str, list[str]] = field(default_factory=dict)
 
+    texts: dict[str, str] = field(default_factory=dict)
+
     def block(self, name: str) -> list[str]:
         if name not in self.blocks:
             self.blocks[name] = self._make(name)
         return self.blocks[name]
+
+    def text(self, name: str) -> str:
+        """The demo's blocks as they follow a card's key points."""
+        text = self.texts.get(name)
+        if text is None:
+            text = self.texts[name] = "".join("\n\n" + b for b in self.block(name))
+        return text
 
     def _make(self, name: str) -> list[str]:
         head = f"**Demo `{name}`:**"
@@ -724,53 +846,41 @@ def _value(value: float, text: str, expected: str) -> str:
     return text
 
 
-def _card_block(v: CardView, heading: _Heading, show_section: bool, today: date,
-                demos: _Demos) -> list[str]:
+def _card_block(v: CardView, heading: _Heading, show_section: str | None, today: date,
+                demos: _Demos) -> str:
+    """`show_section`: the section's line ("**Section:** ...") when cards name theirs.
+    One string per card, built with as few steps as can be: a summary may have 100,000."""
     card = v.card
-    out = [_h(heading)]
-    about = []
-    if show_section:
-        about.append(f"**Section:** {escape_text(v.section_title)}")
-    if card.pages:
-        pages = ", ".join(str(p) for p in card.pages)
-        about.append(f"**{'Pages' if len(card.pages) > 1 else 'Page'}:** {pages}")
-    if about:
-        out.append(" · ".join(about))
-    out += ["**Reference answer**", escape_markdown(notation(card.answer))]
-    if card.correction:
-        # A GitHub alert; other renderers show a plain blockquote starting "[!WARNING]".
-        callout = "[!WARNING]\n**Correction:**\n\n" + escape_markdown(notation(card.correction))
-        out.append(_prefixed(callout, "> ", "> "))
-    if card.key_points:
-        out.append("**Key points**")
-        out.append("\n".join(_prefixed(escape_markdown(notation(p.text)), "- ", "  ")
-                             for p in card.key_points))
-    if card.demo:
-        out += demos.block(card.demo)
-    out.append(_progress_line(v, today))
+    about = card.pages
+    if show_section is not None:
+        about = f"{show_section} · {about}" if about else show_section
     answer = v.last_answer
+    last_answer = ""
     if answer is not None:
         kind = ", re-drill" if answer.kind == "drill" else ""
-        out.append(f"**Your last answer** ({answer.day.isoformat()}, graded "
-                   f"{answer.grade}{kind}):")
-        out.append(escape_text(answer.answer, block=True))
-    return out
+        last_answer = (f"\n\n**Your last answer** ({answer.day.isoformat()}, graded "
+                       f"{answer.grade}{kind}):\n\n{escape_text(answer.answer, block=True)}")
+    return (f"### {heading.escaped}\n\n{about + chr(10) * 2 if about else ''}{card.body}"
+            f"{demos.text(card.demo) if card.demo else ''}\n\n{_progress_line(v, today)}"
+            f"{last_answer}")
 
 
 def _progress_line(v: CardView, today: date) -> str:
     s = v.state
-    if not v.reviewed:
+    due = s.due
+    if due is None:  # never reviewed
         return "**Your progress:** not reviewed yet."
-    bits = [_plural(s.repetitions, "repetition"), f"ease {_ease(s.ease)}",
-            _plural(s.lapses, "lapse"), f"interval {_plural(s.interval, 'day')}"]
-    if s.due is not None:
-        when = " (overdue)" if s.due < today else " (today)" if s.due == today else ""
-        bits.append(f"next due {s.due.isoformat()}{when}")
+    reps, lapses, interval = s.repetitions, s.lapses, s.interval
+    when = " (overdue)" if due < today else " (today)" if due == today else ""
+    text = (f"**Your progress:** {reps} repetition{'' if reps == 1 else 's'} · "
+            f"ease {_ease(s.ease)} · {lapses} lapse{'' if lapses == 1 else 's'} · "
+            f"interval {interval} day{'' if interval == 1 else 's'} · "
+            f"next due {due.isoformat()}{when}")
     last = v.last
     if last is not None:
         kind = ", re-drill" if last.kind == "drill" else ""
-        bits.append(f"last grade {last.grade} on {last.day.isoformat()}{kind}")
-    return "**Your progress:** " + " · ".join(bits) + "."
+        text += f" · last grade {last.grade} on {last.day.isoformat()}{kind}"
+    return text + "."
 
 
 def _noop_progress(done: int, total: int, what: str) -> None:
@@ -831,7 +941,7 @@ def _summary(
     source = _source_line(main)
     if source:
         blocks.append(source)
-    decks = ", ".join(f"`{p.deck.id}` ({_plural(len(p.deck.cards), 'card')})" for p in parts)
+    decks = ", ".join(f"`{p.deck.id}` ({_plural(len(p.shown), 'card')})" for p in parts)
     blocks.append(f"**Review day:** {today.isoformat()} · **Decks:** {decks}")
     if main.meta.description:
         blocks.append(escape_text(main.meta.description, block=True))
@@ -849,13 +959,18 @@ def _summary(
     blocks += [_h(outline.progress), *_progress_section(parts, logs, today, write_chart)]
     blocks += [_h(outline.weakest), *_weakest_section(outline, parts, views)]
     yield "\n\n".join(blocks)
-    for part, groups in outline.groups:
+    for _, groups in outline.groups:
         for group in groups:
             yield "\n\n" + _h(group.heading)
-            for v in group.views:
-                heading = outline.cards[(part.deck.id, v.card.id)]
-                yield "\n\n" + "\n\n".join(
-                    _card_block(v, heading, group.show_section, today, demos))
+            sections: dict[str, str] = {}
+            for v, heading in zip(group.views, group.headings, strict=True):
+                section = None
+                if group.show_section:
+                    section = sections.get(v.section_title)
+                    if section is None:
+                        section = sections[v.section_title] = (
+                            f"**Section:** {escape_text(v.section_title)}")
+                yield "\n\n" + _card_block(v, heading, section, today, demos)
     if names and run_demo is not None:
         report(demos.total, demos.total, "done")
     yield "\n"

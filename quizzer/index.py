@@ -198,6 +198,12 @@ class IndexedDeck:
     meta_json: str
     demos: tuple[str, ...] | None
 
+    def bare(self) -> Deck:
+        """The deck's metadata, with no cards."""
+        from quizzer.cards import Deck, DeckMeta
+
+        return Deck(self.path, DeckMeta.model_validate_json(self.meta_json), ())
+
     def load(self, store: Db) -> Deck:
         """Every card, from the index (no YAML is read)."""
         return self._deck(store, lambda: store.index_all_cards(self.key))

@@ -68,23 +68,28 @@ INDEX_DDL = [
     "WHERE problems IS NOT NULL",
 ]
 
-# Migration step 4, part 1: the summary's rendered text of each card file, a cache like
-# the deck index (quizzer/export.py makes it, keyed by the file's content hash and the
-# renderer's key; a dropped table is made again, empty). The statements' text is exactly
-# what step 4 shipped with.
+# The summary's rendered cards (quizzer/export.py, SummaryCard), a cache like the deck
+# index: a row is deleted whenever its file's index row is written, so a row that is
+# there was made from the file as indexed, by the renderer it names. Kept in number
+# order, so an export reads it front to back. Migration step 4, and what a dropped table
+# is made again from; the statements' text is exactly what step 4 shipped with.
 RENDER_DDL = [
     """CREATE TABLE IF NOT EXISTS deck_render (
             dir TEXT NOT NULL,
+            number INTEGER NOT NULL,
             name TEXT NOT NULL,
-            hash TEXT NOT NULL,
             renderer TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            section TEXT NOT NULL,
+            demo TEXT,
             heading TEXT NOT NULL,
             slug TEXT NOT NULL,
             pages TEXT,
             body TEXT NOT NULL,
             corrected INTEGER NOT NULL,
-            PRIMARY KEY (dir, name)
-        )""",
+            PRIMARY KEY (dir, number, name)
+        ) WITHOUT ROWID""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS deck_render_name ON deck_render (dir, name)",
 ]
 
 # SQLite's primary result codes (the low byte of an extended code).
@@ -430,6 +435,10 @@ class IndexDB:
         """Record the files re-read, drop the files gone, and the folder's new head, in one
         transaction."""
         with self._transaction("IMMEDIATE") as conn:
+            # A file written or gone: what the summary made of it goes too.
+            conn.executemany("DELETE FROM deck_render WHERE dir = ? AND name = ?",
+                             [(folder, name) for name in deleted]
+                             + [(folder, row.name) for row in upserts])
             if deleted:
                 conn.executemany("DELETE FROM deck_index WHERE dir = ? AND name = ?",
                                  [(folder, name) for name in deleted])
@@ -467,6 +476,7 @@ class IndexDB:
         with self._transaction("IMMEDIATE") as conn:
             conn.execute("DELETE FROM deck_index WHERE dir = ?", (folder,))
             conn.execute("DELETE FROM deck_folder WHERE dir = ?", (folder,))
+            conn.execute("DELETE FROM deck_render WHERE dir = ?", (folder,))
 
     @_index_method
     def index_conflicts(
@@ -551,6 +561,50 @@ class IndexDB:
                 (folder, ref, int(ref) if ref.isascii() and ref.isdigit() else None, ref)
             ).fetchone()
         return str(row[0]) if row else None
+
+    @_index_method
+    def index_rendered(self, folder: str, renderer: str) -> list[tuple[Any, ...]] | None:
+        """Every card as the summary shows it, in number order: (id, number, section, demo,
+        heading, slug, pages, body, corrected); None unless every indexed card has its
+        row made by `renderer` (see index_unrendered)."""
+        with self._transaction() as conn:
+            (cards,) = conn.execute(
+                "SELECT count(*) FROM deck_index WHERE dir = ? AND card_id IS NOT NULL",
+                (folder,)).fetchone()
+            rows = [tuple(r) for r in conn.execute(
+                "SELECT card_id, number, section, demo, heading, slug, pages, body, corrected "
+                "FROM deck_render WHERE dir = ? AND renderer = ? ORDER BY number, name",
+                (folder, renderer))]
+        return rows if len(rows) == cards else None
+
+    @_index_method
+    def index_unrendered(self, folder: str, renderer: str) -> list[tuple[str, str, str]]:
+        """The cards with no row in deck_render made by `renderer`: (name, content hash,
+        card JSON)."""
+        with self._transaction() as conn:
+            return [(name, digest, card) for name, digest, card in conn.execute(
+                "SELECT name, hash, card FROM deck_index i WHERE dir = ? "
+                "AND card_id IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM deck_render r WHERE r.dir = i.dir "
+                "AND r.name = i.name AND r.renderer = ?)", (folder, renderer))]
+
+    @_index_method
+    def index_put_rendered(self, folder: str, renderer: str,
+                           rows: list[tuple[str, str, str, int, str, str | None, str, str,
+                                            str | None, str, bool]]) -> None:
+        """Keep the summary's rows of these files (name, content hash they were made
+        from, id, number, section, demo, heading, slug, pages, body, corrected), each
+        only while its file is indexed with that hash; drop those of another renderer."""
+        with self._transaction("IMMEDIATE") as conn:
+            conn.execute("DELETE FROM deck_render WHERE dir = ? AND renderer <> ?",
+                         (folder, renderer))
+            conn.executemany(
+                "INSERT OR REPLACE INTO deck_render (dir, name, renderer, card_id, number, "
+                "section, demo, heading, slug, pages, body, corrected) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM "
+                "deck_index WHERE dir = ? AND name = ? AND hash = ?)",
+                [(folder, name, renderer, *rest, folder, name, digest)
+                 for name, digest, *rest in rows])
 
     @_index_method
     def index_all_cards(self, folder: str) -> list[str]:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from quizzer.cards import Card
 from quizzer.defaults import DEFAULTS
@@ -311,8 +311,19 @@ def deck_stats(
                         leech_lapses=leech_lapses, exam=exam, sections=sections)
 
 
+class Counted(Protocol):
+    """What the statistics read of a card: a Card, or the summary's rendered one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def section(self) -> str: ...
+
+
 def digest_stats(
-    cards: Sequence[Card],
+    cards: Sequence[Counted],
     states: Mapping[str, State],
     log: LogDigest,
     *,

@@ -62,7 +62,8 @@ def main() -> None:
             for deck in decks:
                 seed_history(store, deck.id, [c.id for c in deck.cards])
             # As `quizzer export` reads them: the log as the store's digest, not whole.
-            parts = [DeckData(d, store.states(d.id), (), log=_log_digest(store, d, TODAY),
+            parts = [DeckData(d, store.states(d.id), (),
+                              log=_log_digest(store, d.id, {c.id for c in d.cards}, TODAY),
                               extras=i > 0)
                      for i, d in enumerate(decks)]
         out = folder / "study-summary.md"

@@ -862,3 +862,59 @@ def test_a_log_digest_of_another_day_is_refused(studied: Store) -> None:
     fresh = DeckData(deck, studied.states(deck.id), (),
                      log=digest(studied.history(deck.id), TODAY, {c.id for c in deck.cards}))
     assert build_summary([fresh], TODAY) == build_summary([part(studied, deck)], TODAY)
+
+
+# -- cards rendered once, kept in the database (SummaryCard) ---------------------------
+
+_HEADING_TEXT = st.lists(st.sampled_from(
+    [*"aZ Σσς.İ_-*<&#|`\\[]\t\n\x01\x1bé1", "\u2003", "\u0301", "ΑΣ", "<b>", "&amp;"]),
+    min_size=1, max_size=30).map("".join).filter(lambda t: t.strip() != "")
+
+
+@settings(max_examples=400, deadline=None)
+@given(prefix=st.sampled_from(["Q", "E", "my-deck Q", "deck_2 Q"]), number=st.integers(1, 10**6),
+       question=_HEADING_TEXT)
+def test_a_cards_heading_joins_its_label_and_its_rendered_question_exactly(
+        prefix: str, number: int, question: str) -> None:
+    """The summary writes "<label>" + SummaryCard.heading, slugged "<label slug>" +
+    SummaryCard.slug: the same text and anchor as escaping and slugging the whole."""
+    card = export.summary_card(Card(id="c", number=number, section="S", question=question,
+                                    answer="A."))
+    whole = " ".join(f"{prefix}{number}. {question}".split())
+    assert f"{export.escape_text(prefix)}{number}{card.heading}" == export.escape_text(whole)
+    assert f"{export.github_slug(prefix)}{number}{card.slug}" == export.github_slug(whole)
+
+
+@settings(max_examples=300, deadline=None)
+@given(reps=st.integers(0, 3), ease=st.integers(130, 300), lapses=st.integers(0, 9),
+       grade=st.none() | st.integers(0, 5), leech=st.booleans())
+def test_weak_says_whether_weaknesses_has_anything_to_say(
+        reps: int, ease: int, lapses: int, grade: int | None, leech: bool) -> None:
+    from quizzer.scheduler import State
+    from quizzer.stats import Graded
+
+    state = State(reps, 1, ease, TODAY, lapses) if reps or lapses else NEW
+    card = export.summary_card(Card(id="c", number=1, section="S", question="Q?", answer="A."))
+    last = Graded(TODAY, grade, "schedule", "") if grade is not None else None
+    v = export.CardView(card, "Q1", "S", state, last, None, leech)
+    assert v.weak() == bool(v.weaknesses())
+
+
+def test_the_renderer_key_changes_with_what_a_card_renders_to(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cards kept in the database are made again when the escaping changes, even by a
+    change nobody marked with RENDER_VERSION."""
+    before = export._renderer()
+    assert before == export.renderer() and before.startswith(f"{export.RENDER_VERSION}:")
+    monkeypatch.setattr(export, "_MARKDOWN_ESCAPE", re.compile(r"[\[\]|#~]|[<&](?!\s)"))  # no $
+    assert export._renderer() != before
+
+
+def test_a_summary_from_rendered_cards_is_the_summary_from_the_deck() -> None:
+    deck = load_deck(CONTENT / "ch11", known_demos=REGISTRY)
+    states = {"dropout": review(NEW, 2, TODAY)}
+    whole = build_summary([DeckData(deck, states, ())], TODAY, order="weakest")
+    cards = [export.summary_card(c) for c in deck.cards]
+    bare = Deck(deck.path, deck.meta, ())
+    assert build_summary([DeckData(bare, states, (), cards=cards)], TODAY,
+                         order="weakest") == whole

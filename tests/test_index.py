@@ -318,3 +318,79 @@ def test_commands_see_an_edit_and_survive_a_dropped_index(
     assert listing() == [(2, "b", "What is b now?"), (3, "c", "What is it?")]
     shown = runner.invoke(app, ["show", "3", "--deck", str(deck)])
     assert shown.exit_code == 0 and "What is it?" in shown.stdout
+
+
+# -- the summary's rendered cards (deck_render) -------------------------------------------
+
+
+def rendered(deck: Path, store: Store) -> list[tuple[str, str]]:
+    """(id, body) of every card as the summary shows it, through the database."""
+    from quizzer.commands import summary_cards
+
+    return [(c.id, c.body) for c in summary_cards(open_deck(deck, store, REGISTRY), store)]
+
+
+def kept(db: Path) -> dict[str, str]:
+    """The rendered rows the database keeps: file name -> body."""
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT name, body FROM deck_render").fetchall())
+    finally:
+        conn.close()
+
+
+def test_cards_are_rendered_once_and_again_only_when_their_file_changes(
+        tmp_path: Path, store: Store) -> None:
+    from quizzer.export import summary_card
+
+    deck = make(tmp_path, {"a.yaml": card("a", 1), "b.yaml": card("b", 2)})
+    want = [(c.id, summary_card(c).body) for c in load_deck(deck, REGISTRY).cards]
+    assert rendered(deck, store) == want
+    assert set(kept(tmp_path / "q.db")) == {"a.yaml", "b.yaml"}
+    # What is kept is what the next export reads: a mark put into b's row shows.
+    conn = sqlite3.connect(tmp_path / "q.db")
+    with conn:
+        conn.execute("UPDATE deck_render SET body = 'kept' WHERE name = 'b.yaml'")
+    conn.close()
+    (deck / "a.yaml").write_text(card("a", 1).replace("It is a.", "It is a, edited."))
+    got = dict(rendered(deck, store))
+    assert "It is a, edited." in got["a"] and got["b"] == "kept"
+    (deck / "b.yaml").unlink()
+    assert [cid for cid, _ in rendered(deck, store)] == ["a"]
+    assert set(kept(tmp_path / "q.db")) == {"a.yaml"}
+
+
+def test_cards_rendered_by_another_renderer_are_made_again(
+        tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quizzer import export
+
+    deck = make(tmp_path, {"a.yaml": card("a", 1), "b.yaml": card("b", 2)})
+    rendered(deck, store)
+    monkeypatch.setattr(export, "renderer", lambda: "another")
+    monkeypatch.setattr(export, "summary_card", lambda c: export.SummaryCard(
+        c.id, c.number, c.section, c.demo, ".", "", None, "new body", False))
+    assert rendered(deck, store) == [("a", "new body"), ("b", "new body")]
+    conn = sqlite3.connect(tmp_path / "q.db")
+    renderers = {r for (r,) in conn.execute("SELECT renderer FROM deck_render")}
+    conn.close()
+    assert len(renderers) == 1 and renderers.pop().endswith("/another")
+
+
+def test_a_locked_or_dropped_render_table_still_gives_every_card(tmp_path: Path) -> None:
+    deck = make(tmp_path, {"a.yaml": card("a", 1), "b.yaml": card("b", 2)})
+    db = tmp_path / "q.db"
+    with Store.open(db) as store:
+        open_deck(deck, store, REGISTRY)
+    want = [("a", "**Reference answer**\n\nIt is a."), ("b", "**Reference answer**\n\nIt is b.")]
+    other = sqlite3.connect(db)
+    other.execute("BEGIN IMMEDIATE")  # another command writing: the cards are not kept
+    with Store.open(db, busy_timeout=0.05) as store:
+        assert rendered(deck, store) == want
+    other.execute("ROLLBACK")
+    assert kept(db) == {}
+    with other:
+        other.execute("DROP TABLE deck_render")
+    other.close()
+    with Store.open(db) as store:
+        assert rendered(deck, store) == want
+    assert set(kept(db)) == {"a.yaml", "b.yaml"}
