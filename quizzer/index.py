@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from quizzer import watch
 from quizzer.errors import QuizzerError
@@ -188,6 +188,15 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+class Listed(NamedTuple):
+    """A card as statistics see it: where it stands in the deck, none of its text."""
+
+    id: str
+    number: int
+    section: str
+    demo: str | None
+
+
 @dataclass(frozen=True)
 class IndexedDeck:
     """A deck folder whose index is up to date: what commands query instead of a Deck."""
@@ -203,6 +212,10 @@ class IndexedDeck:
         from quizzer.cards import Deck, DeckMeta
 
         return Deck(self.path, DeckMeta.model_validate_json(self.meta_json), ())
+
+    def listed(self, store: Db) -> list[Listed]:
+        """Every card's id, number, section and demo, in number order (no card decoded)."""
+        return [Listed(*row) for row in store.index_listed(self.key)]
 
     def load(self, store: Db) -> Deck:
         """Every card, from the index (no YAML is read)."""

@@ -607,6 +607,14 @@ class IndexDB:
                  for name, digest, *rest in rows])
 
     @_index_method
+    def index_listed(self, folder: str) -> list[tuple[str, int, str, str | None]]:
+        """Every card's (id, number, section, demo), in number order."""
+        with self._transaction() as conn:
+            return [(cid, number, section, demo) for cid, number, section, demo in conn.execute(
+                "SELECT card_id, number, section, demo FROM deck_index WHERE dir = ? "
+                "AND card_id IS NOT NULL ORDER BY number", (folder,))]
+
+    @_index_method
     def index_all_cards(self, folder: str) -> list[str]:
         """Every card's stored JSON, in number order."""
         with self._transaction() as conn:

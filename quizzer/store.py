@@ -832,6 +832,10 @@ class Store:
         with self._light() as db:
             db.index_put_rendered(folder, renderer, rows)
 
+    def index_listed(self, folder: str) -> list[tuple[str, int, str, str | None]]:
+        with self._light() as db:
+            return db.index_listed(folder)
+
     def index_all_cards(self, folder: str) -> list[str]:
         with self._light() as db:
             return db.index_all_cards(folder)

@@ -17,7 +17,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from quizzer.cards import Deck
+from quizzer.index import Listed
 from quizzer.stats import MATURE_DAYS, RETENTION_DAYS, DeckStats, Ratio
 from quizzer.ui.console import out
 from quizzer.ui.plot import render_bars
@@ -144,11 +144,11 @@ def _sections(s: DeckStats) -> Table:
     return table
 
 
-def _leeches(deck: Deck, s: DeckStats) -> RenderableType:
+def _leeches(cards: Sequence[Listed], s: DeckStats) -> RenderableType:
     rule = f"a card is a leech at {s.leech_lapses} lapses; leeches are never suspended"
     if not s.leeches:
         return Text(f"Leeches: none ({rule}).")
-    by_id = {c.id: c for c in deck.cards}
+    by_id = {c.id: c for c in cards}
     table = Table(title=f"Leeches ({rule})", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("id")
@@ -165,10 +165,10 @@ def _day_labels(days: Sequence[date]) -> list[str]:
     return [d.strftime("%m-%d") for d in days]
 
 
-def show_stats(deck: Deck, s: DeckStats) -> None:
+def show_stats(deck: str, cards: Sequence[Listed], s: DeckStats) -> None:
     console = out()
     width = min(console.width, MAX_WIDTH)
-    console.print(Rule(Text(f" Statistics · {deck.id} · {s.today.isoformat()} "), style="cyan"))
+    console.print(Rule(Text(f" Statistics · {deck} · {s.today.isoformat()} "), style="cyan"))
     console.print(_counts(s))
     console.print()
     days = len(s.reviews_by_day)
@@ -199,4 +199,4 @@ def show_stats(deck: Deck, s: DeckStats) -> None:
     console.print()
     console.print(_sections(s))
     console.print()
-    console.print(_leeches(deck, s))
+    console.print(_leeches(cards, s))
