@@ -286,7 +286,7 @@ def _open_decks(names: list[str], store: Store) -> list[Deck]:
     return [d.load(store) for d in _open_indexed(names, store)]
 
 
-def _open_indexed(names: list[str], store: Store) -> list[IndexedDeck]:
+def _open_indexed(names: list[str], store: Db) -> list[IndexedDeck]:
     """Several decks through the index, none of them loaded (see _open_decks)."""
     decks: list[IndexedDeck] = []
     for name in names:
@@ -786,7 +786,7 @@ def export(
     """
     import gc
 
-    from quizzer.commands import summary_cards
+    from quizzer.commands import read_db, summary_cards
     from quizzer.export import ORDERS, DeckData, write_export
     from quizzer.paths import EXTRAS_DECK
     from quizzer.ui.progress import progress_bar
@@ -807,7 +807,7 @@ def export(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        with _store(db, *names) as store:
+        with read_db(db, *names) as store:
             # Each deck's cards as the summary shows them, from the database: a card's
             # text is rendered once per change of its file, not once per export.
             decks = [(d.bare(), summary_cards(d, store)) for d in _open_indexed(names, store)]
@@ -834,7 +834,7 @@ def export(
         screens.status(f"Wrote {written}")
 
 
-def _log_digest(store: Store, deck: str, ids: set[str], day: date,
+def _log_digest(store: Db, deck: str, ids: set[str], day: date,
                 days: int | None = None) -> LogDigest:
     """The review log of deck `deck` (cards `ids`) reduced by the store's aggregates
     (export and stats never load it whole); `days`: the heatmap's window, HEATMAP_DAYS

@@ -56,14 +56,14 @@ def indexed(deck: str | None, store: Db) -> IndexedDeck:
     return open_deck(resolve_deck(deck), store, REGISTRY, progress=_reading_progress)
 
 
-def summary_cards(deck: IndexedDeck, store: Store) -> list[SummaryCard]:
+def summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:
     """The deck's cards as the summary shows them, in number order. They are kept in the
     database (deck_render) until their file changes, so an export renders only the
     cards whose file changed since the last one, and keeps them for the next, unless
     the database cannot be written now (then they are simply made again)."""
     from quizzer.export import SummaryCard, renderer, summary_card
     from quizzer.index import INDEX_FORMAT, open_deck
-    from quizzer.store import StoreBusy, StoreWriteError
+    from quizzer.indexdb import StoreBusy, StoreWriteError
 
     key = f"{INDEX_FORMAT}/{renderer()}"
     rows = store.index_rendered(deck.key, key)
@@ -96,7 +96,7 @@ def summary_cards(deck: IndexedDeck, store: Store) -> list[SummaryCard]:
             for cid, number, section, demo, heading, slug, pages, body, corrected in rows]
 
 
-def deck_summary_cards(deck: IndexedDeck, store: Store) -> list[SummaryCard]:
+def deck_summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:
     """Every card rendered from the index, none kept."""
     from quizzer.export import summary_card
 
@@ -164,6 +164,24 @@ def review_db(db: str | None, deck: str | None) -> Iterator[tuple[Db, GradeStore
         yield reads, grades
     finally:
         grades.close()
+        reads.close()
+
+
+@contextlib.contextmanager
+def read_db(db: str | None, *decks: str | None) -> Iterator[Db]:
+    """The database of a command that reads (keeping only its caches up to date): a bare
+    sqlite3 connection when it is ready, so SQLAlchemy never loads; otherwise the Store,
+    which creates, migrates or refuses it (checking `decks` first, as open_store)."""
+    from quizzer.paths import default_db_path
+
+    reads = open_ready(db if db else str(default_db_path()))
+    if reads is None:
+        with open_store(db, *decks) as store:
+            yield store
+        return
+    try:
+        yield reads
+    finally:
         reads.close()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
@@ -91,6 +91,12 @@ RENDER_DDL = [
         ) WITHOUT ROWID""",
     "CREATE UNIQUE INDEX IF NOT EXISTS deck_render_name ON deck_render (dir, name)",
 ]
+
+# A deciding grade for retention (quizzer.stats.is_deciding_retention): the first of the
+# day, of a card graded before (it had a due date). In migration step 4's triggers, with
+# `row` "new." or "", and in the reads below.
+DECIDING = "({row}kind = 'schedule' AND coalesce({row}before_due, '') <> '')"
+DECIDES = DECIDING.format(row="")
 
 # SQLite's primary result codes (the low byte of an extended code).
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
@@ -319,6 +325,101 @@ class IndexDB:
                 yield
         except sqlite3.Error as exc:
             raise fault(self.label, exc, "reading") from None
+
+    # -- export reads
+    # The review log reduced in SQL for `export` (quizzer.stats.stored_digest): one row
+    # per card or per review day, never one per review, so that a log of 1,000,000 rows
+    # is never loaded into Python. `removed` lists cards whose rows are left out.
+
+    @staticmethod
+    def _not_removed(removed: Sequence[str]) -> str:
+        # Only when there are any: the test needs each row's card_id, which the day
+        # index does not hold, and usually no card has been removed.
+        return " AND card_id NOT IN (SELECT value FROM json_each(?))" if removed else ""
+
+    @staticmethod
+    def _removed(removed: Sequence[str]) -> tuple[str, ...]:
+        return (json.dumps(list(removed)),) if removed else ()
+
+    @_index_method
+    def log_by_card(
+        self, deck: str,
+    ) -> dict[str, tuple[int, float, tuple[date, int, Kind, str],
+                         tuple[date, int, Kind, str] | None]]:
+        """Per card with log rows: (rows, seconds, its latest row, its latest row whose
+        typed answer is not blank or None), each row as (review day, grade, kind, answer).
+        Read from card_log, which the log's triggers keep (migration step 4)."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT g.card_id, g.reviews, g.seconds, g.answered_id = g.last_id, "
+                "l.review_day, l.grade, l.kind, l.answer, "
+                "a.review_day, a.grade, a.kind, a.answer FROM card_log g "
+                "JOIN review_log l ON l.id = g.last_id "
+                "LEFT JOIN review_log a ON a.id = g.answered_id AND g.answered_id <> g.last_id "
+                "WHERE g.deck = ?", (deck,))
+            out = {}
+            for (cid, n, seconds, same, day, grade, kind, answer,
+                 a_day, a_grade, a_kind, a_answer) in rows:
+                last = (date.fromisoformat(day), grade, kind_of(kind), answer)
+                # Usually the latest row holds the latest answer: then it is one tuple.
+                answered = last if same else (
+                    (date.fromisoformat(a_day), a_grade, kind_of(a_kind), a_answer)
+                    if a_day is not None else None)
+                out[cid] = (n, seconds, last, answered)
+            return out
+
+    @_index_method
+    def log_by_day(self, deck: str, first: date, last: date,
+                   removed: Sequence[str] = ()) -> dict[date, tuple[int, float, int, int]]:
+        """Per review day first..last with rows: (rows, seconds, deciding grades of
+        PASS or more, deciding grades). Read from day_log, which the log's triggers keep,
+        unless cards are left out."""
+        from quizzer.scheduler import PASS
+
+        with self._transaction() as conn:
+            if not removed:
+                rows = conn.execute(
+                    "SELECT review_day, reviews, seconds, passed, deciding FROM day_log "
+                    "WHERE deck = ? AND review_day BETWEEN ? AND ?",
+                    (deck, first.isoformat(), last.isoformat()))
+                return {date.fromisoformat(day): (n, seconds, passed, total)
+                        for day, n, seconds, passed, total in rows}
+            rows = conn.execute(
+                f"SELECT review_day, count(*), sum(seconds), "
+                f"sum(grade >= ? AND {DECIDES}), sum({DECIDES}) "
+                "FROM review_log WHERE deck = ? AND review_day BETWEEN ? AND ?"
+                f"{self._not_removed(removed)} GROUP BY review_day",
+                (PASS, deck, first.isoformat(), last.isoformat(), *self._removed(removed)))
+            return {date.fromisoformat(day): (n, seconds, passed, total)
+                    for day, n, seconds, passed, total in rows}
+
+    @_index_method
+    def review_days(self, deck: str, removed: Sequence[str] = ()) -> list[date]:
+        """Every review day with a log row, oldest first."""
+        with self._transaction() as conn:
+            if not removed:
+                rows = conn.execute(
+                    "SELECT review_day FROM day_log WHERE deck = ? ORDER BY review_day",
+                    (deck,))
+                return [date.fromisoformat(day) for (day,) in rows]
+            rows = conn.execute(
+                f"SELECT DISTINCT review_day FROM review_log WHERE deck = ?"
+                f"{self._not_removed(removed)} ORDER BY review_day",
+                (deck, *self._removed(removed)))
+            return [date.fromisoformat(day) for (day,) in rows]
+
+    @_index_method
+    def recent_retention(self, deck: str, first: date, last: date) -> dict[str, tuple[int, int]]:
+        """Per card, its deciding grades on the review days first..last: (PASS or more,
+        all of them)."""
+        from quizzer.scheduler import PASS
+
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT card_id, sum(grade >= ?), count(*) FROM review_log WHERE deck = ? "
+                f"AND review_day BETWEEN ? AND ? AND {DECIDES} GROUP BY card_id",
+                (PASS, deck, first.isoformat(), last.isoformat()))
+            return {cid: (passed, total) for cid, passed, total in rows}
 
     # -- schedules and the review day ----------------------------------------------------
 

@@ -37,6 +37,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quizzer.errors import QuizzerError
 from quizzer.indexdb import (
+    DECIDES,
+    DECIDING,
     INDEX_DDL,
     RENDER_DDL,
     DayPlan,
@@ -65,13 +67,11 @@ _BLANK_CHARS = ("char(9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, 819
 # A log row with a typed answer (not blank); a deciding grade for retention
 # (quizzer.stats.is_deciding_retention): the first of the day, of a card graded before.
 _ANSWERED = f"trim({{row}}answer, {_BLANK_CHARS}) <> ''"
-_DECIDING = "({row}kind = 'schedule' AND coalesce({row}before_due, '') <> '')"
 # The reductions of step 4, from log rows (a WHERE and GROUP BY follow).
-_DECIDES = _DECIDING.format(row="")
 _CARD_LOG_OF = (f"SELECT deck, card_id, count(*), sum(seconds), max(id), "
                 f"max(CASE WHEN {_ANSWERED.format(row='')} THEN id END) FROM review_log")
 _DAY_LOG_OF = (f"SELECT deck, review_day, count(*), sum(seconds), "
-               f"sum({_DECIDES} AND grade >= 3), sum({_DECIDES}) FROM review_log")
+               f"sum({DECIDES} AND grade >= 3), sum({DECIDES}) FROM review_log")
 
 # Frozen DDL: a migration, once shipped, never changes; a new schema is a new step.
 _MIGRATIONS: list[list[str]] = [
@@ -179,8 +179,8 @@ _MIGRATIONS: list[list[str]] = [
                 answered_id = coalesce(max(answered_id, excluded.answered_id),
                                        answered_id, excluded.answered_id);
             INSERT INTO day_log VALUES (new.deck, new.review_day, 1, new.seconds,
-                {_DECIDING.format(row="new.")} AND new.grade >= 3,
-                {_DECIDING.format(row="new.")})
+                {DECIDING.format(row="new.")} AND new.grade >= 3,
+                {DECIDING.format(row="new.")})
             ON CONFLICT (deck, review_day) DO UPDATE SET
                 reviews = reviews + 1,
                 seconds = seconds + excluded.seconds,
@@ -863,93 +863,24 @@ class Store:
         with self._light() as db:
             return db.states_of(deck, card_ids)
 
-    # -- export reads
-    # The review log reduced in SQL for `export` (quizzer.stats.stored_digest): one row
-    # per card or per review day, never one per review, so that a log of 1,000,000 rows
-    # is never loaded into Python. `removed` lists cards whose rows are left out.
-
-    @staticmethod
-    def _not_removed(removed: Sequence[str]) -> str:
-        # Only when there are any: the test needs each row's card_id, which the day
-        # index does not hold, and usually no card has been removed.
-        return " AND card_id NOT IN (SELECT value FROM json_each(?))" if removed else ""
-
-    @staticmethod
-    def _removed(removed: Sequence[str]) -> tuple[str, ...]:
-        return (json.dumps(list(removed)),) if removed else ()
+    # -- export reads (quizzer/indexdb.py)
 
     def log_by_card(
         self, deck: str,
     ) -> dict[str, tuple[int, float, tuple[date, int, Kind, str],
                          tuple[date, int, Kind, str] | None]]:
-        """Per card with log rows: (rows, seconds, its latest row, its latest row whose
-        typed answer is not blank or None), each row as (review day, grade, kind, answer).
-        Read from card_log, which the log's triggers keep (migration step 4)."""
-        with self._session() as s:
-            rows = s.connection().exec_driver_sql(
-                "SELECT g.card_id, g.reviews, g.seconds, g.answered_id = g.last_id, "
-                "l.review_day, l.grade, l.kind, l.answer, "
-                "a.review_day, a.grade, a.kind, a.answer FROM card_log g "
-                "JOIN review_log l ON l.id = g.last_id "
-                "LEFT JOIN review_log a ON a.id = g.answered_id AND g.answered_id <> g.last_id "
-                "WHERE g.deck = ?", (deck,))
-            out = {}
-            for (cid, n, seconds, same, day, grade, kind, answer,
-                 a_day, a_grade, a_kind, a_answer) in rows:
-                last = (date.fromisoformat(day), grade, _kind(kind), answer)
-                # Usually the latest row holds the latest answer: then it is one tuple.
-                answered = last if same else (
-                    (date.fromisoformat(a_day), a_grade, _kind(a_kind), a_answer)
-                    if a_day is not None else None)
-                out[cid] = (n, seconds, last, answered)
-            return out
+        with self._light() as db:
+            return db.log_by_card(deck)
 
     def log_by_day(self, deck: str, first: date, last: date,
                    removed: Sequence[str] = ()) -> dict[date, tuple[int, float, int, int]]:
-        """Per review day first..last with rows: (rows, seconds, deciding grades of
-        PASS or more, deciding grades). Read from day_log, which the log's triggers keep,
-        unless cards are left out."""
-        from quizzer.scheduler import PASS
-
-        with self._session() as s:
-            if not removed:
-                rows = s.connection().exec_driver_sql(
-                    "SELECT review_day, reviews, seconds, passed, deciding FROM day_log "
-                    "WHERE deck = ? AND review_day BETWEEN ? AND ?",
-                    (deck, first.isoformat(), last.isoformat()))
-                return {date.fromisoformat(day): (n, seconds, passed, total)
-                        for day, n, seconds, passed, total in rows}
-            rows = s.connection().exec_driver_sql(
-                f"SELECT review_day, count(*), sum(seconds), "
-                f"sum(grade >= ? AND {_DECIDES}), sum({_DECIDES}) "
-                "FROM review_log WHERE deck = ? AND review_day BETWEEN ? AND ?"
-                f"{self._not_removed(removed)} GROUP BY review_day",
-                (PASS, deck, first.isoformat(), last.isoformat(), *self._removed(removed)))
-            return {date.fromisoformat(day): (n, seconds, passed, total)
-                    for day, n, seconds, passed, total in rows}
+        with self._light() as db:
+            return db.log_by_day(deck, first, last, removed)
 
     def review_days(self, deck: str, removed: Sequence[str] = ()) -> list[date]:
-        """Every review day with a log row, oldest first."""
-        with self._session() as s:
-            if not removed:
-                rows = s.connection().exec_driver_sql(
-                    "SELECT review_day FROM day_log WHERE deck = ? ORDER BY review_day",
-                    (deck,))
-                return [date.fromisoformat(day) for (day,) in rows]
-            rows = s.connection().exec_driver_sql(
-                f"SELECT DISTINCT review_day FROM review_log WHERE deck = ?"
-                f"{self._not_removed(removed)} ORDER BY review_day",
-                (deck, *self._removed(removed)))
-            return [date.fromisoformat(day) for (day,) in rows]
+        with self._light() as db:
+            return db.review_days(deck, removed)
 
     def recent_retention(self, deck: str, first: date, last: date) -> dict[str, tuple[int, int]]:
-        """Per card, its deciding grades on the review days first..last: (PASS or more,
-        all of them)."""
-        from quizzer.scheduler import PASS
-
-        with self._session() as s:
-            rows = s.connection().exec_driver_sql(
-                "SELECT card_id, sum(grade >= ?), count(*) FROM review_log WHERE deck = ? "
-                f"AND review_day BETWEEN ? AND ? AND {_DECIDES} GROUP BY card_id",
-                (PASS, deck, first.isoformat(), last.isoformat()))
-            return {cid: (passed, total) for cid, passed, total in rows}
+        with self._light() as db:
+            return db.recent_retention(deck, first, last)
