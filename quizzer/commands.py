@@ -68,9 +68,7 @@ def summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:
     key = f"{INDEX_FORMAT}/{renderer()}"
     rows = store.index_rendered(deck.key, key)
     if rows is not None:
-        return [SummaryCard(cid, number, section, demo, heading, slug, pages, body,
-                            bool(corrected))
-                for cid, number, section, demo, heading, slug, pages, body, corrected in rows]
+        return list(map(SummaryCard._make, rows))
     from quizzer.cards import Card
 
     try:
@@ -92,8 +90,7 @@ def summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:
     rows = store.index_rendered(deck.key, key)
     if rows is None:  # another command changed the deck meanwhile
         return deck_summary_cards(deck, store)
-    return [SummaryCard(cid, number, section, demo, heading, slug, pages, body, bool(corrected))
-            for cid, number, section, demo, heading, slug, pages, body, corrected in rows]
+    return list(map(SummaryCard._make, rows))
 
 
 def deck_summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:

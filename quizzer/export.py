@@ -325,11 +325,11 @@ class Slugger:
 RENDER_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryCard:
+class SummaryCard(NamedTuple):
     """What the summary shows of a card that depends on its file alone, already rendered:
     the text of a deck of 100,000 cards is kept in the database (quizzer.indexdb,
-    deck_render) and made again only for the files that changed."""
+    deck_render) and made again only for the files that changed. A named tuple: made
+    straight from the database's rows."""
 
     id: str
     number: int

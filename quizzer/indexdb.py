@@ -666,16 +666,16 @@ class IndexDB:
     @_index_method
     def index_rendered(self, folder: str, renderer: str) -> list[tuple[Any, ...]] | None:
         """Every card as the summary shows it, in number order: (id, number, section, demo,
-        heading, slug, pages, body, corrected); None unless every indexed card has its
+        heading, slug, pages, body, corrected as 0 or 1); None unless every card has its
         row made by `renderer` (see index_unrendered)."""
         with self._transaction() as conn:
             (cards,) = conn.execute(
                 "SELECT count(*) FROM deck_index WHERE dir = ? AND card_id IS NOT NULL",
                 (folder,)).fetchone()
-            rows = [tuple(r) for r in conn.execute(
+            rows: list[tuple[Any, ...]] = conn.execute(
                 "SELECT card_id, number, section, demo, heading, slug, pages, body, corrected "
                 "FROM deck_render WHERE dir = ? AND renderer = ? ORDER BY number, name",
-                (folder, renderer))]
+                (folder, renderer)).fetchall()
         return rows if len(rows) == cards else None
 
     @_index_method

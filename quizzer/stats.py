@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from quizzer.cards import Card
 from quizzer.defaults import DEFAULTS
@@ -150,9 +150,9 @@ def today_counts(log: Iterable[Review], today: date) -> TodayCounts:
                            for r in log if r.day == today)
 
 
-@dataclass(frozen=True)
-class Graded:
-    """One review-log row as the summary shows it."""
+class Graded(NamedTuple):
+    """One review-log row as the summary shows it (a named tuple, as CardLog: a digest
+    holds one or two per card, and a deck may have 100,000)."""
 
     day: date
     grade: int
@@ -160,8 +160,7 @@ class Graded:
     answer: str
 
 
-@dataclass(frozen=True)
-class CardLog:
+class CardLog(NamedTuple):
     """One card's rows of the review log, reduced to what statistics and the summary use."""
 
     reviews: int  # rows, re-drills included
