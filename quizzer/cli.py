@@ -810,7 +810,8 @@ def export(
         with read_db(db, *names) as store:
             # Each deck's cards as the summary shows them, from the database: a card's
             # text is rendered once per change of its file, not once per export.
-            decks = [(d.bare(), summary_cards(d, store)) for d in _open_indexed(names, store)]
+            decks = [(d.bare(store), summary_cards(d, store))
+                     for d in _open_indexed(names, store)]
             with store.snapshot():
                 # The first deck is the main part; each further one its own part after it.
                 parts = [DeckData(d, store.states(d.id), (), cards=cards,
@@ -1077,7 +1078,7 @@ def stats(
     with _store(db, *names) as store:
         # Statistics need no card's text: the index's columns, and the log reduced in
         # SQL as the summary reads it (1,000,000 rows never load).
-        decks = [(d.bare(), d.listed(store)) for d in _open_indexed(names, store)]
+        decks = [(d.bare(store), d.listed(store)) for d in _open_indexed(names, store)]
         with store.snapshot():
             stored = {d.id: (store.states(d.id),
                              _log_digest(store, d.id, {c.id for c in cards}, day, days),

@@ -207,11 +207,9 @@ class IndexedDeck:
     meta_json: str
     demos: tuple[str, ...] | None
 
-    def bare(self) -> Deck:
+    def bare(self, store: Db) -> Deck:
         """The deck's metadata, with no cards."""
-        from quizzer.cards import Deck, DeckMeta
-
-        return Deck(self.path, DeckMeta.model_validate_json(self.meta_json), ())
+        return self._deck(store, list)
 
     def listed(self, store: Db) -> list[Listed]:
         """Every card's id, number, section and demo, in number order (no card decoded)."""

@@ -64,10 +64,10 @@ from quizzer.scheduler import NEW, State
 _BLANK_CHARS = ("char(9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, 8192, 8193, "
                 "8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, "
                 "8287, 12288)")
-# A log row with a typed answer (not blank); a deciding grade for retention
-# (quizzer.stats.is_deciding_retention): the first of the day, of a card graded before.
+# A log row with a typed answer (not blank).
 _ANSWERED = f"trim({{row}}answer, {_BLANK_CHARS}) <> ''"
-# The reductions of step 4, from log rows (a WHERE and GROUP BY follow).
+# The reductions of step 4, from log rows (a WHERE and GROUP BY follow); 3 is
+# scheduler.PASS. These strings are part of step 4's text: never change them.
 _CARD_LOG_OF = (f"SELECT deck, card_id, count(*), sum(seconds), max(id), "
                 f"max(CASE WHEN {_ANSWERED.format(row='')} THEN id END) FROM review_log")
 _DAY_LOG_OF = (f"SELECT deck, review_day, count(*), sum(seconds), "

@@ -306,6 +306,9 @@ def test_card_log_follows_every_grade_undo_edit_and_deletion(tmp_path: Path, see
             assert card_log(db) == recount(db), f"after step {step}"
             assert day_log(db) == recount_days(db), f"after step {step}"
     assert len(card_log(db)) > 3 and any(row[5] for row in day_log(db))
+    from quizzer.scheduler import PASS
+
+    assert PASS == 3, "day_log's triggers count grades of 3 or more as passed"
 
 
 def test_migration_step_4_reduces_an_existing_log(
