@@ -360,9 +360,10 @@ def _review_many(names: list[str], db: str | None, day: date, new: int, reviews:
                                 exam_of=exams_by_card(decks, exams))
         if session.current is None:
             ids = [c.id for c in the_deck.cards]
-            upcoming = next_due(states, ids)
-            count = due_on(states, ids, upcoming) if upcoming else 0
-            screens.nothing_due(day, upcoming, count)
+            waiting = due_on(states, ids, day)  # past the day's review limit
+            upcoming = next_due(states, ids, after=day)
+            count = due_on(states, ids, upcoming) - waiting if upcoming else 0
+            screens.nothing_due(day, upcoming, count, waiting)
             return
         reviewer = Reviewer(session, the_deck, KeyedStore(store), datetime.now,
                             leech_lapses=leech_lapses, notify=screens.warn)

@@ -286,10 +286,11 @@ def review_deck(
         session = Session.start(the_deck.cards, states, log, day, new, reviews, exam=exam,
                                 card_ids=every_id)
         if session.current is None:
-            upcoming = store.next_due_after(idx.key, idx.id, None)
-            # Nothing is due before `upcoming`, so this counts the cards due on that day.
-            count = store.due_count(idx.key, idx.id, upcoming) if upcoming else 0
-            screens.nothing_due(day, upcoming, count)
+            # Cards still due today wait past the day's review limit; else the next day.
+            waiting = store.due_count(idx.key, idx.id, day)
+            upcoming = store.next_due_after(idx.key, idx.id, day)
+            count = store.due_count(idx.key, idx.id, upcoming) - waiting if upcoming else 0
+            screens.nothing_due(day, upcoming, count, waiting)
             return None
         from quizzer.plan import days_left_line
 

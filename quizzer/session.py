@@ -254,6 +254,9 @@ def due_on(states: Mapping[str, State], card_ids: Iterable[str], day: date) -> i
     )
 
 
-def next_due(states: Mapping[str, State], card_ids: Iterable[str]) -> date | None:
-    dates = [s.due for cid in card_ids if (s := states.get(cid)) is not None and s.due]
+def next_due(states: Mapping[str, State], card_ids: Iterable[str],
+             after: date | None = None) -> date | None:
+    """The first due date of the cards, or the first after `after`."""
+    dates = [s.due for cid in card_ids if (s := states.get(cid)) is not None and s.due
+             and (after is None or s.due > after)]
     return min(dates) if dates else None

@@ -109,6 +109,19 @@ def test_nothing_due_says_when_next() -> None:
     assert code == 0 and "Nothing to review today" in out and "2026-12-02" in out
 
 
+@pytest.mark.parametrize("decks", [[], ["--deck", "ch11", "--deck", "ch11-extras"]])
+def test_nothing_more_today_past_the_review_limit_says_so_not_a_past_date(
+        decks: list[str]) -> None:
+    """Cards still due past today's review limit are not "next due" on a past day: the
+    message says they wait, and how to raise the limit."""
+    invoke("review", *decks, "--new", "2", input="\n5\n\n5\n")  # both due 2026-12-02
+    invoke("review", *decks, "--new", "0", "--reviews", "1", input="\n5\n", today="2026-12-05")
+    code, out, _ = invoke("review", *decks, "--new", "0", "--reviews", "1", today="2026-12-05")
+    assert code == 0 and "Nothing more to review today (2026-12-05)" in out
+    assert "1 due card waits" in out and "--reviews" in out
+    assert "2026-12-02" not in out
+
+
 def test_show_unknown_card_is_one_clear_line() -> None:
     code, out, err = invoke("show", "99")
     assert code == 1 and out == ""

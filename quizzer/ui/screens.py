@@ -171,8 +171,14 @@ def warn(message: str) -> None:
     out().print(Text(message, style="yellow"))
 
 
-def nothing_due(day: date, next_due: date | None, due_count: int) -> None:
-    if next_due is None:
+def nothing_due(day: date, next_due: date | None, due_count: int, waiting: int = 0) -> None:
+    """Why a review has no card: `waiting` cards are still due today past the day's
+    review limit; otherwise the next due date after today, and how many are due then."""
+    if waiting:
+        cards = "card waits" if waiting == 1 else "cards wait"
+        out().print(f"Nothing more to review today ({day}): the day's review limit is "
+                    f"reached and {waiting} due {cards}; --reviews N raises the limit.")
+    elif next_due is None:
         out().print(f"Nothing to review today ({day}). No card is scheduled yet.")
     else:
         cards = "card" if due_count == 1 else "cards"
