@@ -421,6 +421,26 @@ class IndexDB:
                 (PASS, deck, first.isoformat(), last.isoformat()))
             return {cid: (passed, total) for cid, passed, total in rows}
 
+    @_index_method
+    def deciding_grades(self, deck: str) -> dict[str, list[tuple[date, int]]]:
+        """Each card's deciding grades (re-drills left out) as (review day, grade), oldest
+        first: what quizzer.readiness replays, without a Review per log row."""
+        out: dict[str, list[tuple[date, int]]] = {}
+        days: dict[str, date] = {}  # a few hundred distinct days, parsed once each
+        with self._transaction() as conn:
+            for cid, day, grade in conn.execute(
+                    "SELECT card_id, review_day, grade FROM review_log WHERE deck = ? "
+                    "AND kind = 'schedule' ORDER BY id", (deck,)):
+                when = days.get(day)
+                if when is None:
+                    when = days[day] = date.fromisoformat(day)
+                grades = out.get(cid)
+                if grades is None:
+                    out[cid] = [(when, grade)]
+                else:
+                    grades.append((when, grade))
+        return out
+
     # -- schedules and the review day ----------------------------------------------------
 
     @_index_method

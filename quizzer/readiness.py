@@ -34,15 +34,23 @@ def _noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
-def recall(grades: Iterable[tuple[date, int]], exam_day: date) -> float:
-    """The FSRS retrievability on `exam_day` after these deciding grades; 0 if none."""
-    card: Card | None = None
+def _replay(card: Card | None, grades: Iterable[tuple[date, int]]) -> Card | None:
+    """The card after these deciding grades, from `card` (None: never reviewed)."""
     for day, grade in grades:
         card = card or Card(card_id=1)  # a fixed id: Card() would read the clock
         card, _log = _SCHEDULER.review_card(card, RATING[grade], _noon(day))
+    return card
+
+
+def _retrievability(card: Card | None, exam_day: date) -> float:
     if card is None:
         return 0.0
     return float(_SCHEDULER.get_card_retrievability(card, _noon(exam_day)))
+
+
+def recall(grades: Iterable[tuple[date, int]], exam_day: date) -> float:
+    """The FSRS retrievability on `exam_day` after these deciding grades; 0 if none."""
+    return _retrievability(_replay(None, grades), exam_day)
 
 
 def deciding_grades(history: Iterable[Review]) -> dict[str, list[tuple[date, int]]]:
@@ -67,19 +75,22 @@ class Readiness:
 
 def readiness(
     card_ids: Sequence[str],
-    history: Iterable[Review],
+    past: Mapping[str, Sequence[tuple[date, int]]],
     exam_day: date,
     planned: Mapping[str, Sequence[tuple[date, int]]] | None = None,
 ) -> Readiness:
-    """Recall on exam day per card from its history, and with the plan's reviews added."""
-    past = deciding_grades(history)
-    cards = tuple((cid, recall(past.get(cid, []), exam_day)) for cid in card_ids)
-    planned_mean = None
-    if planned is not None:
-        ahead = [recall([*past.get(cid, []), *planned.get(cid, ())], exam_day)
-                 for cid in card_ids]
-        planned_mean = _mean(ahead)
-    return Readiness(_mean([r for _cid, r in cards]), cards, planned_mean)
+    """Recall on exam day per card from its deciding grades (`deciding_grades`), and with
+    the plan's reviews added. Each card's past is replayed once: the planned reviews
+    continue from it (review_card never changes the card it is given)."""
+    cards = []
+    ahead = []
+    for cid in card_ids:
+        card = _replay(None, past.get(cid, ()))
+        cards.append((cid, _retrievability(card, exam_day)))
+        if planned is not None:
+            ahead.append(_retrievability(_replay(card, planned.get(cid, ())), exam_day))
+    planned_mean = _mean(ahead) if planned is not None else None
+    return Readiness(_mean([r for _cid, r in cards]), tuple(cards), planned_mean)
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -881,6 +881,10 @@ class Store:
         with self._light() as db:
             return db.review_days(deck, removed)
 
+    def deciding_grades(self, deck: str) -> dict[str, list[tuple[date, int]]]:
+        with self._light() as db:
+            return db.deciding_grades(deck)
+
     def recent_retention(self, deck: str, first: date, last: date) -> dict[str, tuple[int, int]]:
         with self._light() as db:
             return db.recent_retention(deck, first, last)

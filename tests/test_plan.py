@@ -8,6 +8,7 @@ import math
 import random
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +24,7 @@ from quizzer.plan import (
     window_cap,
     window_for,
 )
-from quizzer.readiness import READY, readiness, recall
+from quizzer.readiness import READY, deciding_grades, readiness, recall
 from quizzer.scheduler import NEW, State
 from quizzer.session import Session
 from tests.helpers import cards
@@ -268,7 +269,7 @@ def test_readiness_on_a_known_history() -> None:
         _review("c", 0, 1),
         _review("d", 0, 0),
     ]
-    ready = readiness(["a", "b", "c", "d", "new"], history, D(10))
+    ready = readiness(["a", "b", "c", "d", "new"], deciding_grades(history), D(10))
     r = dict(ready.cards)
     assert r["a"] == pytest.approx(fsrs_recall_after_one_good(10), abs=1e-9)
     assert r["b"] == r["a"]
@@ -282,10 +283,68 @@ def test_readiness_on_a_known_history() -> None:
 def test_readiness_rises_with_the_planned_reviews() -> None:
     history = [_review("a", 0, 4), _review("a", 1, 4)]
     plan = {"a": [(D(7), 4), (D(29), 4)], "new": [(D(5), 4), (D(6), 4)]}
-    ready = readiness(["a", "new"], history, D(30), plan)
+    ready = readiness(["a", "new"], deciding_grades(history), D(30), plan)
     assert ready.planned_mean is not None and ready.planned_mean > ready.mean
     assert recall([(D(0), 5)], D(0)) == pytest.approx(1.0)
     assert recall([(D(0), 3)], D(20)) < recall([(D(0), 5)], D(20))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_readiness_continues_each_cards_past_into_its_plan(seed: int) -> None:
+    """Replaying a card's past once and continuing with its planned reviews gives what
+    replaying past and plan together gives, card by card."""
+    rng = random.Random(seed)
+    ids = [f"c{i}" for i in range(12)]
+    past = {cid: [(D(n), rng.randint(0, 5)) for n in sorted(rng.sample(range(20), k))]
+            for cid in ids if (k := rng.randint(0, 4))}
+    planned = {cid: [(D(n), 4) for n in sorted(rng.sample(range(21, 30), rng.randint(0, 3)))]
+               for cid in ids if rng.random() < 0.7}
+    ready = readiness(ids, past, D(30), planned)
+    assert dict(ready.cards) == {cid: recall(past.get(cid, []), D(30)) for cid in ids}
+    want = [recall([*past.get(cid, []), *planned.get(cid, [])], D(30)) for cid in ids]
+    assert ready.planned_mean == pytest.approx(sum(want) / len(want), abs=0, rel=1e-15)
+
+
+def test_the_stores_deciding_grades_are_those_of_the_whole_log(tmp_path: Path) -> None:
+    from quizzer.session import Event
+    from quizzer.store import Store
+
+    rng = random.Random(7)
+    with Store.open(tmp_path / "q.db") as store:
+        for n in range(60):
+            cid = rng.choice("abcd")
+            kind = "drill" if rng.random() < 0.3 else "schedule"
+            ev = Event(cid, kind, rng.randint(0, 5), D(n), NEW, NEW, "", 0.0)  # type: ignore[arg-type]
+            store.import_history("deck", [(ev, datetime.combine(D(n), datetime.min.time()))])
+        got = store.deciding_grades("deck")
+        assert got == deciding_grades(store.history("deck")) and len(got) == 4
+
+
+def test_a_long_readiness_list_is_the_grid_as_plain_lines(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past 2,000 cards the list is written as plain lines, laid out as the grid."""
+    import io
+
+    from rich.console import Console
+
+    from quizzer.index import Listed
+    from quizzer.readiness import Readiness
+    from quizzer.ui import plan as ui_plan
+
+    cards_ = [Listed("a", 1, "S", None), Listed("bbbbbb", 12, "S", None),
+              Listed("cc", 100, "S", None)]
+    ready = Readiness(0.5, (("a", 0.1), ("bbbbbb", 0.55), ("cc", 0.7), ("gone", 0.2)), 0.6)
+
+    def shown(limit: int) -> str:
+        buf = io.StringIO()
+        monkeypatch.setattr(ui_plan, "out", lambda: Console(file=buf, width=100))
+        monkeypatch.setattr(ui_plan, "WRAPPED_ROWS_LIMIT", limit)
+        ui_plan.show_readiness(cards_, ready)
+        return buf.getvalue()
+
+    grid = shown(2000)
+    assert "#100  cc      0.70" in grid and "#?    gone" in grid
+    assert shown(0) == grid
 
 
 # -- the commands -----------------------------------------------------------------------
