@@ -528,7 +528,8 @@ def _due_many(names: list[str], db: str | None, day: date, new: int, reviews: in
     per_deck: list[dict[str, Any]] = []
     for d in decks:
         mine = [e["kind"] for e in entries if e["deck"] == d.id]
-        upcoming = next_due(states, [c.id for c in the_deck.cards if split(c.id)[0] == d.id])
+        upcoming = next_due(states, [c.id for c in the_deck.cards if split(c.id)[0] == d.id],
+                            after=day)
         row: dict[str, Any] = {
             "deck": d.id, "due": mine.count("due"), "new": mine.count("new"),
             "redrill": mine.count("redrill"), "total": len(mine),
@@ -537,7 +538,7 @@ def _due_many(names: list[str], db: str | None, day: date, new: int, reviews: in
         if (exam := exams[d.id]) is not None:
             row |= {"exam": exam.day.isoformat(), "days_left": days_left(exam, day)}
         per_deck.append(row)
-    upcoming = next_due(states, [c.id for c in the_deck.cards])
+    upcoming = next_due(states, [c.id for c in the_deck.cards], after=day)
     if json_:
         _print_json({
             "decks": [d.id for d in decks], "today": day.isoformat(),

@@ -233,7 +233,7 @@ def _merge(old: list[V], candidates: list[V], found: list[V]) -> list[V]:
 class DayPlan(NamedTuple):
     due: list[str]
     new: list[str]
-    next_due: date | None
+    next_due: date | None  # the first due date after the day (what comes after today)
 
 
 T = TypeVar("T")
@@ -761,7 +761,7 @@ class IndexDB:
     ) -> DayPlan:
         """What the day's queue is built from, without loading the deck: the cards due on
         or before `day` (oldest first, then by number) and the new cards (by number), each
-        up to its limit and leaving out `graded`; the total due; the next due date."""
+        up to its limit and leaving out `graded`; the first due date after `day`."""
         g = json.dumps(graded)
         with self._transaction() as conn:
             due_rows = conn.execute(
@@ -778,7 +778,7 @@ class IndexDB:
                 "NOT NULL AND i.card_id NOT IN (SELECT value FROM json_each(?)) AND s.card_id "
                 "IS NULL ORDER BY i.number LIMIT ?",
                 (deck, folder, g, new_limit)).fetchall()
-            upcoming = self._next_due(conn, folder, deck, None)
+            upcoming = self._next_due(conn, folder, deck, day)
         return DayPlan([r[0] for r in due_rows], [r[0] for r in new_rows], upcoming)
 
     @_index_method

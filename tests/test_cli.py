@@ -110,6 +110,21 @@ def test_nothing_due_says_when_next() -> None:
 
 
 @pytest.mark.parametrize("decks", [[], ["--deck", "ch11", "--deck", "ch11-extras"]])
+def test_due_names_the_next_due_date_after_the_day_not_an_overdue_one(
+        decks: list[str]) -> None:
+    invoke("review", *decks, "--new", "2", input="\n5\n\n2\n\n5\n")  # due 12-02, 12-02
+    invoke("review", *decks, "--new", "0", "--reviews", "1", input="\n5\n", today="2026-12-03")
+    code, out, _ = invoke("due", *decks, "--json", today="2026-12-03")
+    data = json.loads(out)
+    assert code == 0 and data["due"] == 1  # one card still due since 2026-12-02
+    assert data["next_due"] > "2026-12-03"
+    if decks:
+        assert data["per_deck"][0]["next_due"] == data["next_due"]
+    code, out, _ = invoke("due", *decks, today="2026-12-03")
+    assert "2026-12-02" not in out
+
+
+@pytest.mark.parametrize("decks", [[], ["--deck", "ch11", "--deck", "ch11-extras"]])
 def test_nothing_more_today_past_the_review_limit_says_so_not_a_past_date(
         decks: list[str]) -> None:
     """Cards still due past today's review limit are not "next due" on a past day: the
