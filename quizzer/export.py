@@ -755,8 +755,7 @@ class _Demos:
     total: int
     done: int = 0
     blocks: dict[str, list[str]] = field(default_factory=dict)
-
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # the blocks joined, for a card
 
     def block(self, name: str) -> list[str]:
         if name not in self.blocks:
@@ -860,9 +859,10 @@ def _card_block(v: CardView, heading: _Heading, show_section: str | None, today:
         kind = ", re-drill" if answer.kind == "drill" else ""
         last_answer = (f"\n\n**Your last answer** ({answer.day.isoformat()}, graded "
                        f"{answer.grade}{kind}):\n\n{escape_text(answer.answer, block=True)}")
-    return (f"### {heading.escaped}\n\n{about + chr(10) * 2 if about else ''}{card.body}"
-            f"{demos.text(card.demo) if card.demo else ''}\n\n{_progress_line(v, today)}"
-            f"{last_answer}")
+    about = f"{about}\n\n" if about else ""
+    demo = demos.text(card.demo) if card.demo else ""
+    return (f"{_h(heading)}\n\n{about}{card.body}{demo}\n\n"
+            f"{_progress_line(v, today)}{last_answer}")
 
 
 def _progress_line(v: CardView, today: date) -> str:
