@@ -133,7 +133,7 @@ def open_ready(target: str) -> IndexDB | None:
 
     db = IndexDB.connect(str(path), target, busy_timeout=5.0)
     try:
-        if db.schema_version() == SCHEMA_VERSION:
+        if db.schema_version() == SCHEMA_VERSION and IndexDB.reductions_whole(db.conn):
             return db
     except QuizzerError:
         pass

@@ -98,6 +98,12 @@ RENDER_DDL = [
 DECIDING = "({row}kind = 'schedule' AND coalesce({row}before_due, '') <> '')"
 DECIDES = DECIDING.format(row="")
 
+# The log's reductions and the triggers that keep them (migration step 4, in
+# quizzer/store.py): all of them or, when one was dropped by hand, the Store makes them
+# again from the log when it opens.
+REDUCTION_TABLES = ("card_log", "day_log")
+REDUCTION_TRIGGERS = ("review_log_insert", "review_log_delete", "review_log_update")
+
 # SQLite's primary result codes (the low byte of an extended code).
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
@@ -293,6 +299,18 @@ class IndexDB:
 
     def close(self) -> None:
         self.conn.close()
+
+    @staticmethod
+    def reductions_whole(conn: Any) -> bool:
+        """Whether every table and trigger of the log's reductions is there."""
+        names = (*REDUCTION_TABLES, *REDUCTION_TRIGGERS)
+        try:
+            (found,) = conn.execute(
+                f"SELECT count(*) FROM sqlite_master WHERE name IN "
+                f"({', '.join('?' * len(names))})", names).fetchone()
+        except sqlite3.Error:
+            return False  # the Store, opening it, says what is wrong
+        return bool(found == len(names))
 
     def schema_version(self) -> int:
         try:

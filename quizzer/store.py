@@ -40,6 +40,8 @@ from quizzer.indexdb import (
     DECIDES,
     DECIDING,
     INDEX_DDL,
+    REDUCTION_TABLES,
+    REDUCTION_TRIGGERS,
     RENDER_DDL,
     DayPlan,
     IndexDB,
@@ -211,6 +213,10 @@ _MIGRATIONS: list[list[str]] = [
     ],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
+# Step 4's statements that make the log's reductions, fill them from the log and add
+# their triggers (the rest of the step is the rendered cards' table).
+_REDUCTIONS_SINCE = 4
+_REDUCTIONS = _MIGRATIONS[_REDUCTIONS_SINCE - 1][:7]
 # quick.py checks the version without importing this module.
 assert SCHEMA_VERSION == LIGHT_SCHEMA_VERSION, "update indexdb.SCHEMA_VERSION"
 _OWN_TABLES = frozenset({"card_state", "review_log"})  # what step 1 creates
@@ -437,6 +443,9 @@ class Store:
                             immediate.exec_driver_sql(ddl)
                         version += 1
                         immediate.exec_driver_sql(f"PRAGMA user_version = {version}")
+                if version >= _REDUCTIONS_SINCE and not IndexDB.reductions_whole(
+                        conn.connection.dbapi_connection):
+                    cls._remake_reductions(immediate)
                 conn.execution_options(**{_BEGIN: ""})
                 cls._wal_and_probe(conn, label)
         except QuizzerError:
@@ -446,6 +455,22 @@ class Store:
             engine.dispose()
             raise fault(label, exc, "opening it") from None
         return cls(engine, label)
+
+    @staticmethod
+    def _remake_reductions(conn: Connection) -> None:
+        """card_log and day_log are derived from the log: when one of them or of their
+        triggers is gone (dropped by hand), make them all again from the log, rather
+        than fail every grade on the missing table."""
+        with conn.begin():
+            raw = conn.connection.dbapi_connection
+            if IndexDB.reductions_whole(raw):  # another command made them meanwhile
+                return
+            for trigger in REDUCTION_TRIGGERS:
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+            for table in REDUCTION_TABLES:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+            for ddl in _REDUCTIONS:
+                conn.exec_driver_sql(ddl)
 
     @staticmethod
     def _check_version(conn: Connection, label: str) -> int:

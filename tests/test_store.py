@@ -330,3 +330,23 @@ def test_migration_step_4_reduces_an_existing_log(
         assert store.log_by_card("d")["a"][:2] == (2, 5.25)
     assert card_log(db) == recount(db) and len(card_log(db)) == 2
     assert day_log(db) == recount_days(db) and len(day_log(db)) == 1
+
+
+@pytest.mark.parametrize("dropped", ["TABLE card_log", "TABLE day_log",
+                                     "TRIGGER review_log_insert", "TRIGGER review_log_delete"])
+def test_a_dropped_log_reduction_is_made_again_from_the_log(tmp_path: Path, dropped: str) -> None:
+    """card_log and day_log are derived from the log: one dropped by hand (or a trigger
+    of theirs) is made again when the database opens, and grades go on."""
+    db = tmp_path / "q.db"
+    with Store.open(db) as store:
+        store.record("d", event("a", 4), AT)
+        store.import_history("d", [(event("b", 2), AT)])
+    conn = sqlite3.connect(db)
+    conn.execute(f"DROP {dropped}")
+    conn.commit()
+    conn.close()
+    with Store.open(db) as store:
+        store.record("d", event("c", 5), AT)
+        store.undo("d", store.record("d", event("e", 3), AT), event("e", 3))
+        assert set(store.log_by_card("d")) == {"a", "b", "c"}
+    assert card_log(db) == recount(db) and day_log(db) == recount_days(db)
