@@ -345,9 +345,10 @@ class IndexDB:
             raise fault(self.label, exc, "reading") from None
 
     # -- export reads
-    # The review log reduced in SQL for `export` (quizzer.stats.stored_digest): one row
-    # per card or per review day, never one per review, so that a log of 1,000,000 rows
-    # is never loaded into Python. `removed` lists cards whose rows are left out.
+    # The review log reduced for `export` and `stats` (quizzer.stats.stored_digest): one
+    # row per card or per review day, never one per review, so that a log of 1,000,000
+    # rows is never loaded into Python; mostly from card_log and day_log (migration step
+    # 4). `removed` lists cards whose rows are left out.
 
     @staticmethod
     def _not_removed(removed: Sequence[str]) -> str:

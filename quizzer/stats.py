@@ -184,8 +184,8 @@ class LogDigest:
     review day: everything `deck_stats` and the export read, so that a history of millions
     of rows need not be held in Python. It counts rows of the deck's cards only.
 
-    `digest` computes it from the log; the store computes the same from SQL aggregates
-    (quizzer.store, "export reads") for `quizzer export`.
+    `digest` computes it from the log; `stored_digest` the same from the store's
+    reductions (quizzer.indexdb, "export reads") for `quizzer export` and `stats`.
     """
 
     today: date
