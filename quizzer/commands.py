@@ -71,16 +71,18 @@ def summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:
         return list(map(SummaryCard._make, rows))
     from quizzer.cards import Card
 
-    try:
-        made = [(name, digest, summary_card(Card.model_validate_json(stored)))
+    def render() -> list[tuple[str, str, SummaryCard]]:
+        return [(name, digest, summary_card(Card.model_validate_json(stored)))
                 for name, digest, stored in store.index_unrendered(deck.key, key)]
+
+    try:
+        made = render()
     except ValueError:
         # A stored card that does not decode (damaged, or written by another version):
         # read the files again, as IndexedDeck.load does.
         store.index_forget(deck.key)
         deck = open_deck(deck.path, store, deck.demos)
-        made = [(name, digest, summary_card(Card.model_validate_json(stored)))
-                for name, digest, stored in store.index_unrendered(deck.key, key)]
+        made = render()
     try:
         store.index_put_rendered(deck.key, key, [
             (name, digest, c.id, c.number, c.section, c.demo, c.heading, c.slug, c.pages,

@@ -216,7 +216,7 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 # Step 4's statements that make the log's reductions, fill them from the log and add
 # their triggers (the rest of the step is the rendered cards' table).
 _REDUCTIONS_SINCE = 4
-_REDUCTIONS = _MIGRATIONS[_REDUCTIONS_SINCE - 1][:7]
+_REDUCTIONS = _MIGRATIONS[_REDUCTIONS_SINCE - 1][:-len(RENDER_DDL)]
 # quick.py checks the version without importing this module.
 assert SCHEMA_VERSION == LIGHT_SCHEMA_VERSION, "update indexdb.SCHEMA_VERSION"
 _OWN_TABLES = frozenset({"card_state", "review_log"})  # what step 1 creates
