@@ -46,7 +46,7 @@ from urllib.parse import quote
 from quizzer.cards import Card, Deck
 from quizzer.demos.result import DemoResult, Plot
 from quizzer.errors import QuizzerError
-from quizzer.model import Review
+from quizzer.model import Graded, Review
 from quizzer.scheduler import GRADE_MEANINGS, NEW, PASS, START_EASE, State
 from quizzer.stats import FORECAST_DAYS as FORECAST_DAYS_STATS
 from quizzer.stats import (
@@ -55,7 +55,6 @@ from quizzer.stats import (
     MATURE_DAYS,
     RETENTION_DAYS,
     DeckStats,
-    Graded,
     LogDigest,
     digest,
     digest_stats,
@@ -531,7 +530,6 @@ class _Outline:
     progress: _Heading
     weakest: _Heading
     groups: list[tuple[DeckData, list[_Group]]]
-    cards: dict[tuple[str, str], _Heading]  # (deck id, card id) -> heading
 
 
 def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: Order) -> _Outline:
@@ -547,7 +545,6 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
     progress = heading(2, "Progress")
     weakest = heading(2, "Weakest cards")
     groups: list[tuple[DeckData, list[_Group]]] = []
-    cards: dict[tuple[str, str], _Heading] = {}
     for part, part_views in zip(parts, views, strict=True):
         part_groups: list[_Group] = []
         if order == "weakest":
@@ -569,20 +566,14 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
         # slugged after every section heading of its deck.
         label = escape_text(part.prefix)
         label_slug = github_slug(part.prefix)
-        deck_id = part.deck.id
         unique = slugger.unique
         for i, group in enumerate(part_groups):
-            headings = []
-            for v in group.views:
-                c = v.card
-                heading_of = _Heading(3, unique(f"{label_slug}{c.number}{c.slug}"),
-                                      f"{label}{c.number}{c.heading}")
-                headings.append(heading_of)
-                cards[(deck_id, c.id)] = heading_of
-            part_groups[i] = _Group(group.heading, group.views, group.show_section,
-                                    tuple(headings))
+            headings = tuple([_Heading(3, unique(f"{label_slug}{c.number}{c.slug}"),
+                                       f"{label}{c.number}{c.heading}")
+                              for c in (v.card for v in group.views)])
+            part_groups[i] = _Group(group.heading, group.views, group.show_section, headings)
         groups.append((part, part_groups))
-    return _Outline(title, contents, progress, weakest, groups, cards)
+    return _Outline(title, contents, progress, weakest, groups)
 
 
 def _h(heading: _Heading) -> str:
@@ -701,26 +692,28 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
         f"below {PASS}. Weakest first: most lapses, then lowest ease, then lowest last grade. "
         f"{CORRECTED_MARK} marks a card whose reference answer carries a correction."
     )
-    weak = [(i, part, v, v.weaknesses())
-            for i, (part, pv) in enumerate(zip(parts, views, strict=True))
-            for v in pv if v.weak()]
-    if not weak:
+    rows: list[tuple[int, int, int, int, int, str]] = []
+    for i, (_, groups) in enumerate(outline.groups):
+        for group in groups:
+            for v, (_, slug, escaped) in zip(group.views, group.headings, strict=True):
+                if not v.weak():
+                    continue
+                state, last = v.state, v.last
+                # The reasons are our own words and numbers: nothing to escape.
+                rows.append((*v.weakness_key(), i,
+                             f"| [{escaped}](#{slug}){_corrected(v.card)} | {_ease(state.ease)} | "
+                             f"{state.lapses} | {last.grade if last else '–'} | "
+                             f"{'; '.join(v.weaknesses())} |"))
+    if not rows:
         reviewed = any(v.reviewed for pv in views for v in pv)
         none = ("No card is weak: every reviewed card has an ease of at least "
                 f"{_ease(START_EASE)}, no lapses and a last grade of {PASS} or more."
                 if reviewed else "No card has been reviewed yet.")
         return [intro, none]
-    keys = [(item[2].weakness_key(), item[0]) for item in weak]
-    order = sorted(range(len(weak)), key=keys.__getitem__)
+    # (weakness, part) is unique: a part's cards have distinct numbers.
+    rows.sort()
     table = _table(["Card", "Ease", "Lapses", "Last grade", "Why"], ["l", "r", "r", "r", "l"], [])
-    lines = [table]
-    for i in order:
-        _, part, v, why = weak[i]
-        last = v.last
-        slug, escaped = outline.cards[(part.deck.id, v.card.id)][1:]
-        # The reasons are our own words and numbers: nothing to escape.
-        lines.append(f"| [{escaped}](#{slug}){_corrected(v.card)} | {_ease(v.state.ease)} | "
-                     f"{v.state.lapses} | {last.grade if last else '–'} | {'; '.join(why)} |")
+    lines = [table, *(row[-1] for row in rows)]
     return [intro, "\n".join(lines)]
 
 
@@ -857,12 +850,16 @@ def _card_block(v: CardView, heading: _Heading, show_section: str | None, today:
     last_answer = ""
     if answer is not None:
         kind = ", re-drill" if answer.kind == "drill" else ""
-        last_answer = (f"\n\n**Your last answer** ({answer.day.isoformat()}, graded "
+        last_answer = (f"\n\n**Your last answer** ({_iso(answer.day)}, graded "
                        f"{answer.grade}{kind}):\n\n{escape_text(answer.answer, block=True)}")
     about = f"{about}\n\n" if about else ""
     demo = demos.text(card.demo) if card.demo else ""
-    return (f"{_h(heading)}\n\n{about}{card.body}{demo}\n\n"
+    return (f"{'#' * heading.level} {heading.escaped}\n\n{about}{card.body}{demo}\n\n"
             f"{_progress_line(v, today)}{last_answer}")
+
+
+# A summary names a few hundred distinct days, each on thousands of cards.
+_iso = cache(date.isoformat)
 
 
 def _progress_line(v: CardView, today: date) -> str:
@@ -875,12 +872,12 @@ def _progress_line(v: CardView, today: date) -> str:
     text = (f"**Your progress:** {reps} repetition{'' if reps == 1 else 's'} · "
             f"ease {_ease(s.ease)} · {lapses} lapse{'' if lapses == 1 else 's'} · "
             f"interval {interval} day{'' if interval == 1 else 's'} · "
-            f"next due {due.isoformat()}{when}")
+            f"next due {_iso(due)}{when}")
     last = v.last
-    if last is not None:
-        kind = ", re-drill" if last.kind == "drill" else ""
-        text += f" · last grade {last.grade} on {last.day.isoformat()}{kind}"
-    return text + "."
+    if last is None:
+        return text + "."
+    kind = ", re-drill" if last.kind == "drill" else ""
+    return f"{text} · last grade {last.grade} on {_iso(last.day)}{kind}."
 
 
 def _noop_progress(done: int, total: int, what: str) -> None:

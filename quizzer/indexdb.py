@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from quizzer.errors import QuizzerError
-from quizzer.model import Exam, Kind, LogEntry
+from quizzer.model import CardLog, Exam, Graded, Kind, LogEntry
 from quizzer.scheduler import State
 
 # The schema version this quizzer writes; quizzer/store.py holds the migrations and
@@ -361,13 +361,11 @@ class IndexDB:
         return (json.dumps(list(removed)),) if removed else ()
 
     @_index_method
-    def log_by_card(
-        self, deck: str,
-    ) -> dict[str, tuple[int, float, tuple[date, int, Kind, str],
-                         tuple[date, int, Kind, str] | None]]:
-        """Per card with log rows: (rows, seconds, its latest row, its latest row whose
-        typed answer is not blank or None), each row as (review day, grade, kind, answer).
-        Read from card_log, which the log's triggers keep (migration step 4)."""
+    def log_by_card(self, deck: str) -> dict[str, CardLog]:
+        """Per card with log rows: its rows, seconds, latest row, and latest row whose typed
+        answer is not blank or None. Read from card_log, which the log's triggers keep
+        (migration step 4)."""
+        days: dict[str, date] = {}  # a few hundred distinct days, parsed once each
         with self._transaction() as conn:
             rows = conn.execute(
                 "SELECT g.card_id, g.reviews, g.seconds, g.answered_id = g.last_id, "
@@ -379,12 +377,15 @@ class IndexDB:
             out = {}
             for (cid, n, seconds, same, day, grade, kind, answer,
                  a_day, a_grade, a_kind, a_answer) in rows:
-                last = (date.fromisoformat(day), grade, kind_of(kind), answer)
+                when = days.get(day)
+                if when is None:
+                    when = days[day] = date.fromisoformat(day)
+                last = Graded(when, grade, "drill" if kind == "drill" else "schedule", answer)
                 # Usually the latest row holds the latest answer: then it is one tuple.
                 answered = last if same else (
-                    (date.fromisoformat(a_day), a_grade, kind_of(a_kind), a_answer)
+                    Graded(date.fromisoformat(a_day), a_grade, kind_of(a_kind), a_answer)
                     if a_day is not None else None)
-                out[cid] = (n, seconds, last, answered)
+                out[cid] = CardLog(n, seconds, last, answered)
             return out
 
     @_index_method

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from quizzer.scheduler import State
 
@@ -23,6 +23,25 @@ class LogEntry:
     grade: int
     kind: Kind
     was_new: bool
+
+
+class Graded(NamedTuple):
+    """One review-log row as the summary shows it (a named tuple, as CardLog: a digest
+    of the log holds one or two per card, and a deck may have 100,000)."""
+
+    day: date
+    grade: int
+    kind: Kind
+    answer: str
+
+
+class CardLog(NamedTuple):
+    """One card's rows of the review log, reduced to what statistics and the summary use."""
+
+    reviews: int  # rows, re-drills included
+    seconds: float
+    last: Graded  # the latest row
+    last_answer: Graded | None  # the latest row whose typed answer is not blank
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, Protocol
 
 from quizzer.cards import Card
 from quizzer.defaults import DEFAULTS
-from quizzer.model import Kind, LogEntry, Review
+from quizzer.model import CardLog, Graded, LogEntry, Review
 from quizzer.scheduler import NEW, PASS, State
 from quizzer.session import TodayCounts, summarize_today
 
@@ -30,7 +30,6 @@ RETENTION_DAYS = 30
 FORECAST_DAYS = 30
 
 Maturity = Literal["new", "young", "mature"]
-GradedRow = tuple[date, int, Kind, str]  # a Graded as the store returns it
 
 
 def maturity(state: State) -> Maturity:
@@ -150,25 +149,6 @@ def today_counts(log: Iterable[Review], today: date) -> TodayCounts:
                            for r in log if r.day == today)
 
 
-class Graded(NamedTuple):
-    """One review-log row as the summary shows it (a named tuple, as CardLog: a digest
-    holds one or two per card, and a deck may have 100,000)."""
-
-    day: date
-    grade: int
-    kind: Kind
-    answer: str
-
-
-class CardLog(NamedTuple):
-    """One card's rows of the review log, reduced to what statistics and the summary use."""
-
-    reviews: int  # rows, re-drills included
-    seconds: float
-    last: Graded  # the latest row
-    last_answer: Graded | None  # the latest row whose typed answer is not blank
-
-
 @dataclass(frozen=True)
 class DayLog:
     """One review day's rows: how many, the time spent, and its deciding grades."""
@@ -255,7 +235,7 @@ def stored_digest(
     today: date,
     days: int,
     cards: Collection[str],
-    by_card: Mapping[str, tuple[int, float, GradedRow, GradedRow | None]],
+    by_card: Mapping[str, CardLog],
     by_day: Mapping[date, tuple[int, float, int, int]],
     review_days: Iterable[date],
     recent: Mapping[str, tuple[int, int]],
@@ -267,12 +247,7 @@ def stored_digest(
     recent deciding grades (passed, counted), and today's rows. `by_day` and
     `review_days` must already leave out cards not in `cards`; the rest is filtered here.
     """
-    kept = {}
-    for c, (n, secs, last, answer) in by_card.items():
-        if c in cards:
-            graded = Graded(*last)
-            kept[c] = CardLog(n, secs, graded, graded if answer is last else
-                              Graded(*answer) if answer is not None else None)
+    kept = {c: log for c, log in by_card.items() if c in cards}
     return LogDigest(
         today=today, days=days, cards=kept,
         by_day={d: DayLog(n, secs, Ratio(passed, total))

@@ -58,7 +58,7 @@ from quizzer.indexdb import SCHEMA_VERSION as LIGHT_SCHEMA_VERSION
 from quizzer.indexdb import Conflict as Conflict
 from quizzer.indexdb import StoreBusy as StoreBusy
 from quizzer.indexdb import StoreWriteError as StoreWriteError
-from quizzer.model import Event, Exam, Kind, LogEntry, MockAnswer, MockAttempt, Review
+from quizzer.model import CardLog, Event, Exam, LogEntry, MockAnswer, MockAttempt, Review
 from quizzer.scheduler import NEW, State
 
 # The characters str.isspace() accepts, as SQL: an answer made only of them is blank, as
@@ -890,10 +890,7 @@ class Store:
 
     # -- export reads (quizzer/indexdb.py)
 
-    def log_by_card(
-        self, deck: str,
-    ) -> dict[str, tuple[int, float, tuple[date, int, Kind, str],
-                         tuple[date, int, Kind, str] | None]]:
+    def log_by_card(self, deck: str) -> dict[str, CardLog]:
         with self._light() as db:
             return db.log_by_card(deck)
 

@@ -890,8 +890,8 @@ def test_a_cards_heading_joins_its_label_and_its_rendered_question_exactly(
        grade=st.none() | st.integers(0, 5), leech=st.booleans())
 def test_weak_says_whether_weaknesses_has_anything_to_say(
         reps: int, ease: int, lapses: int, grade: int | None, leech: bool) -> None:
+    from quizzer.model import Graded
     from quizzer.scheduler import State
-    from quizzer.stats import Graded
 
     state = State(reps, 1, ease, TODAY, lapses) if reps or lapses else NEW
     card = export.summary_card(Card(id="c", number=1, section="S", question="Q?", answer="A."))
