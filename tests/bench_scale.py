@@ -41,15 +41,34 @@ id: card-{n:06d}
 number: {n}
 section: {section}
 tags: [bench, lecture-{lecture:02d}]
-question: What is question {n}, about topic {topic}?
+question: {question}
 answer: |
-  The answer to question {n}, with a little *Markdown*, `code` and a formula
-  such as f(x) = x * sigmoid(x). It is about as long as a real card's answer,
-  two or three sentences of plain text that a student types from memory.
+{answer}
 key_points:
-  - First point of card {n}.
-  - Second point of card {n}.
+{key_points}
 """
+ANSWER = """\
+The answer to question {n}, with a little *Markdown*, `code` and a formula
+such as f(x) = x * sigmoid(x). It is about as long as a real card's answer,
+two or three sentences of plain text that a student types from memory."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """One card's text: the YAML file's and the Anki twin's note's, from one source."""
+
+    question: str
+    answer: str  # lines
+    key_points: tuple[str, ...]
+    section: str
+    tags: tuple[str, ...]
+
+
+def note(n: int) -> Note:
+    lecture = 1 + n % len(SECTIONS)
+    return Note(f"What is question {n}, about topic {n % 97}?", ANSWER.format(n=n),
+                (f"First point of card {n}.", f"Second point of card {n}."),
+                SECTIONS[lecture - 1], ("bench", f"lecture-{lecture:02d}"))
 
 
 @dataclass(frozen=True)
@@ -57,15 +76,16 @@ class Schedule:
     """One card's simulated history: its log and final state."""
 
     card_id: str
-    question: str
-    answer: str
     events: list[tuple[Event, datetime]]
     state: State
 
 
 def card_text(n: int) -> str:
-    lecture = 1 + n % len(SECTIONS)
-    return CARD.format(n=n, section=SECTIONS[lecture - 1], lecture=lecture, topic=n % 97)
+    text = note(n)
+    return CARD.format(
+        n=n, section=text.section, lecture=1 + n % len(SECTIONS), question=text.question,
+        answer="\n".join(f"  {line}" for line in text.answer.splitlines()),
+        key_points="\n".join(f"  - {p}" for p in text.key_points))
 
 
 def simulate(n: int, rows: int, today: date) -> Schedule:
@@ -107,8 +127,7 @@ def simulate(n: int, rows: int, today: date) -> Schedule:
         at = datetime.combine(d + shift, datetime.min.time()).replace(hour=12)
         events.append((Event(cid, kind, grade, d + shift, moved(before),  # type: ignore[arg-type]
                              moved(after), f"typed answer {n}", 20.0), at))
-    return Schedule(cid, f"What is question {n}?", f"The answer to question {n}.",
-                    events, moved(state))
+    return Schedule(cid, events, moved(state))
 
 
 def schedules(cards: int, rows: int, today: date) -> Iterator[Schedule]:
@@ -306,10 +325,16 @@ def build_anki(path: Path, cards: int, rows: int, today: date) -> None:
     notes = []
     from anki.collection import AddNoteRequest
 
-    for s in schedules(cards, rows, today):
-        note = col.new_note(model)
-        note["Front"], note["Back"] = s.question, s.answer
-        notes.append(AddNoteRequest(note=note, deck_id=deck_id))
+    for n in range(1, cards + 1):
+        # The card file's text, as a student would keep it in Anki: the question on the
+        # front; the answer and its key points on the back, in Anki's HTML; the tags.
+        text = note(n)
+        anki_note = col.new_note(model)
+        anki_note["Front"] = text.question
+        anki_note["Back"] = ("<br>".join(text.answer.splitlines()) + "<ul>"
+                             + "".join(f"<li>{p}</li>" for p in text.key_points) + "</ul>")
+        anki_note.tags = list(text.tags)
+        notes.append(AddNoteRequest(note=anki_note, deck_id=deck_id))
     col.add_notes(notes)
     crt_day = date.fromtimestamp(col.crt)
     # Anki counts review days from the collection's creation; shift it so the build's
