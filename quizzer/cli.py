@@ -1034,9 +1034,19 @@ def mock(
         raise QuizzerError(f"-o {report_path}: the folder {report_path.parent} does not "
                            "exist; create it or pass another -o")
     the_seed = seed if seed is not None else secrets.randbelow(1_000_000)
+    if section:
+        # A mistyped section is reported before the database is opened (or made): deck.yaml
+        # alone names the sections. A broken deck.yaml is left to the deck's own checks.
+        from quizzer.cards import Problem, parse_meta
+        from quizzer.paths import resolve_deck
+
+        problems: list[Problem] = []
+        meta = parse_meta(resolve_deck(deck) / "deck.yaml", problems)
+        if meta is not None:
+            exam.find_section(meta, section)
     with _store(db, deck) as store:
         the_deck = _indexed(deck, store).load(store)  # the index, not every file parsed
-        chosen_section = exam.find_section(the_deck, section) if section else None
+        chosen_section = exam.find_section(the_deck.meta, section) if section else None
         states = store.states(the_deck.id)
         questions = exam.draw(the_deck.cards, states, cards_, the_seed, chosen_section)
         limit = minutes if minutes is not None else exam.MINUTES_PER_QUESTION * len(questions)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from quizzer.cards import Card, Deck
+from quizzer.cards import Card, Deck, DeckMeta
 from quizzer.errors import QuizzerError
 from quizzer.export import escape_markdown, escape_text
 from quizzer.marker import Marking, PointMark, mark, marking_of
@@ -32,14 +32,14 @@ def weight(state: State) -> float:
     return 1.0 + state.lapses + max(0, START_EASE - state.ease) / 20
 
 
-def find_section(deck: Deck, name: str) -> str:
+def find_section(meta: DeckMeta, name: str) -> str:
     """The deck section called `name` (any case), or the one section whose name contains it."""
-    sections = list(deck.meta.sections)
+    sections = list(meta.sections)
     exact = [s for s in sections if s.lower() == name.lower()]
     found = exact or [s for s in sections if name.lower() in s.lower()]
     if len(found) != 1:
         what = "matches no section" if not found else "matches several sections"
-        raise QuizzerError(f"--section {name!r} {what} of deck {deck.id!r}; use one of: "
+        raise QuizzerError(f"--section {name!r} {what} of deck {meta.id!r}; use one of: "
                            + "; ".join(sections))
     return found[0]
 

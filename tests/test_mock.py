@@ -70,11 +70,11 @@ def test_the_draw_leans_toward_weak_cards() -> None:
 
 
 def test_section_by_any_unique_part(deck: Deck) -> None:
-    assert find_section(deck, "reusing") == "Reusing Pretrained Layers"
-    section = find_section(deck, "AVOIDING OVERFITTING THROUGH REGULARIZATION")
+    assert find_section(deck.meta, "reusing") == "Reusing Pretrained Layers"
+    section = find_section(deck.meta, "AVOIDING OVERFITTING THROUGH REGULARIZATION")
     assert {c.section for c in draw(deck.cards, {}, 5, 1, section)} == {section}
     with pytest.raises(QuizzerError, match="matches no section"):
-        find_section(deck, "quantum")
+        find_section(deck.meta, "quantum")
 
 
 # -- the clock --------------------------------------------------------------------------
@@ -200,8 +200,9 @@ def test_mock_default_report_name_and_plain_output(
     assert "Score: " in out and "No answer is shown until the end" in out
 
 
-def test_mock_errors_are_one_line(tmp_path: Path) -> None:
+def test_mock_errors_are_one_line(isolated_env: Path, tmp_path: Path) -> None:
     code, out, err = invoke("mock", "--section", "quantum", input="")
     assert code == 1 and out == "" and "matches no section" in err
+    assert not isolated_env.exists()  # a mistyped section touches no data: no database made
     code, out, err = invoke("mock", "-o", str(tmp_path / "no" / "such.md"), input="")
     assert code == 1 and "does not exist" in err
