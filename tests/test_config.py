@@ -184,6 +184,7 @@ def test_completion_offers_card_numbers_ids_and_deck_names(config_file: Path) ->
 
 def test_completion_scripts_are_shown() -> None:
     result = runner.invoke(app, ["--show-completion", "bash"], prog_name="quizzer")
-    assert result.exit_code == 0
+    # It failed once (exit code 1) in a full run and never again: say why if it does.
+    assert result.exit_code == 0, (result.output, result.stderr, repr(result.exception))
     assert "_QUIZZER_COMPLETE=complete_bash" in result.stdout
     assert "complete -o default -F _quizzer_completion quizzer" in result.stdout
