@@ -581,16 +581,21 @@ def cards(
     [deck_name] = names
     with _store(db, deck_name) as store:
         idx = _indexed(deck_name, store)
+        # Straight from the index's columns: no card is loaded.
+        listing = store.index_listing(idx.key, idx.id)
         if json_:
-            # Straight from the index's columns: no card is loaded, no State built.
-            _print_json([_listing_json(row, leech_lapses, idx.id)
-                         for row in store.index_listing(idx.key, idx.id)])
+            _print_json([_listing_json(row, leech_lapses, idx.id) for row in listing])
             return
-        the_deck = idx.load(store)
-        states = store.states_of(idx.id, [c.id for c in the_deck.cards])
+        title = idx.bare(store).meta.title
+    from quizzer.indexdb import day_of
+    from quizzer.scheduler import START_EASE, State
     from quizzer.ui import screens
 
-    screens.cards_table(the_deck, states, _leeches(the_deck, states, leech_lapses))
+    screens.cards_table(f"{title} ({idx.id})", [
+        screens.ListedCard(number, cid, question, State(reps or 0, interval or 0,
+                           START_EASE if ease is None else ease, day_of(due_), lapses or 0),
+                           (lapses or 0) >= leech_lapses)  # as quizzer.stats.is_leech
+        for cid, number, question, _, _, reps, interval, ease, due_, lapses in listing])
 
 
 def _cards_many(names: list[str], db: str | None, json_: bool, leech_lapses: int) -> None:
@@ -609,7 +614,10 @@ def _cards_many(names: list[str], db: str | None, json_: bool, leech_lapses: int
 
     for the_deck in decks:
         states = per_deck[the_deck.id]
-        screens.cards_table(the_deck, states, _leeches(the_deck, states, leech_lapses))
+        leeches = _leeches(the_deck, states, leech_lapses)
+        screens.cards_table(f"{the_deck.meta.title} ({the_deck.id})", [
+            screens.ListedCard(c.number, c.id, c.question, states.get(c.id, NEW), c.id in leeches)
+            for c in the_deck.cards])
 
 
 def _leeches(deck: Deck, states: dict[str, State], leech_lapses: int) -> set[str]:

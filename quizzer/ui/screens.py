@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich import box
 from rich.panel import Panel
@@ -287,17 +287,27 @@ _QUESTION_MIN = 12
 _RIGHT_ALIGNED = frozenset({"#", "reps", "interval", "ease", "lapses"})
 
 
-def cards_table(deck: Deck, states: Mapping[str, State], leeches: Collection[str] = ()) -> None:
+class ListedCard(NamedTuple):
+    """One row of `quizzer cards`: a card and its schedule."""
+
+    number: int
+    id: str
+    question: str
+    state: State
+    leech: bool
+
+
+def cards_table(title: str, rows: Sequence[ListedCard]) -> None:
+    """Every card with its schedule; `title` names the deck ("Title (id)")."""
     console = out()
     columns: dict[str, list[str]] = {name: [] for name in (
         "#", "id", "question", "state", "reps", "interval", "ease", "due", "lapses")}
-    for c in deck.cards:
-        s = states.get(c.id) or State()
+    for number, cid, question, s, leech in rows:
         for name, value in zip(columns, (
-            str(c.number), c.id, c.question, "new" if s.is_new else "review",
+            str(number), cid, question, "new" if s.is_new else "review",
             str(s.repetitions), _days(s.interval) if s.interval else "—",
             f"{s.ease_float:.2f}", str(s.due or "—"),
-            f"{s.lapses} leech" if c.id in leeches else str(s.lapses),
+            f"{s.lapses} leech" if leech else str(s.lapses),
         ), strict=True):
             columns[name].append(value)
 
@@ -318,7 +328,7 @@ def cards_table(deck: Deck, states: Mapping[str, State], leeches: Collection[str
     # A fixed width: rich would otherwise narrow every column, ids and dates included,
     # to keep a question's longest word whole.
     width = max(_QUESTION_MIN, min(question_width(shown), widest("question")))
-    table = Table(title=Text(f"{deck.meta.title} ({deck.id})"), title_justify="left",
+    table = Table(title=Text(title), title_justify="left",
                   box=box.SIMPLE_HEAD, show_edge=False)
     for name in shown:
         if name == "question":
@@ -326,10 +336,10 @@ def cards_table(deck: Deck, states: Mapping[str, State], leeches: Collection[str
         else:
             table.add_column(name, no_wrap=True,
                              justify="right" if name in _RIGHT_ALIGNED else "left")
-    if len(deck.cards) > WRAPPED_ROWS_LIMIT:
-        _card_lines(console, f"{deck.meta.title} ({deck.id})", columns, shown, width)
+    if len(rows) > WRAPPED_ROWS_LIMIT:
+        _card_lines(console, title, columns, shown, width)
         return
-    for i in range(len(deck.cards)):
+    for i in range(len(rows)):
         table.add_row(*(Text(columns[name][i]) for name in shown))
     console.print(table)
 
