@@ -796,7 +796,13 @@ def export(
     """
     import gc
 
-    from quizzer.commands import read_db, summary_cards
+    from quizzer.commands import (
+        keep_summary_progress,
+        read_db,
+        summary_cards,
+        summary_overview,
+        summary_progress,
+    )
     from quizzer.export import ORDERS, DeckData, write_export
     from quizzer.paths import EXTRAS_DECK
     from quizzer.ui.progress import progress_bar
@@ -820,16 +826,30 @@ def export(
         with read_db(db, *names) as store:
             # Each deck's cards as the summary shows them, from the database: a card's
             # text is rendered once per change of its file, not once per export.
-            decks = [(d.bare(store), summary_cards(d, store))
-                     for d in _open_indexed(names, store)]
+            indexed = _open_indexed(names, store)
+            decks = [(d, d.bare(store), summary_cards(d, store)) for d in indexed]
+            if no_demos:
+                # No charts, so no statistics beyond the overview's counts: each card's
+                # progress is rendered once per grade, the counts are the store's.
+                for d in indexed:
+                    keep_summary_progress(d, store)
             with store.snapshot():
                 # The first deck is the main part; each further one its own part after it.
-                parts = [DeckData(d, store.states(d.id), (), cards=cards,
-                                  log=_log_digest(store, d.id, {c.id for c in cards}, day),
-                                  extras=i > 0 and d.path == extras,
-                                  further=i > 0 and d.path != extras,
-                                  leech_lapses=leech_lapses)
-                         for i, (d, cards) in enumerate(decks)]
+                parts = []
+                for i, (d, bare, cards) in enumerate(decks):
+                    ids = {c.id for c in cards}
+                    extra, further = i > 0 and bare.path == extras, i > 0 and bare.path != extras
+                    if no_demos:
+                        parts.append(DeckData(
+                            bare, {}, (), cards=cards, extras=extra, further=further,
+                            leech_lapses=leech_lapses, log=_empty_digest(day),
+                            progress=summary_progress(d, store),
+                            overview=summary_overview(d, store, ids, day, leech_lapses)))
+                    else:
+                        parts.append(DeckData(
+                            bare, store.states(d.id), (), cards=cards, extras=extra,
+                            further=further, leech_lapses=leech_lapses,
+                            log=_log_digest(store, d.id, ids, day)))
         from quizzer.demos import run
 
         run_demo = None if no_demos else run  # importing the registry loads no numpy
@@ -862,6 +882,13 @@ def _log_digest(store: Db, deck: str, ids: set[str], day: date,
         store.recent_retention(deck, day - timedelta(days=RETENTION_DAYS - 1), day),
         store.today_log(deck, day),
     )
+
+
+def _empty_digest(day: date) -> LogDigest:
+    """The digest of no log: for a part whose progress and overview are given."""
+    from quizzer.stats import HEATMAP_DAYS, stored_digest
+
+    return stored_digest(day, HEATMAP_DAYS, (), {}, {}, (), {}, ())
 
 
 def _no_exam(deck_id: str) -> QuizzerError:

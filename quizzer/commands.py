@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from quizzer.cards import Card, Deck
-    from quizzer.export import SummaryCard
+    from quizzer.export import Overview, Progress, SummaryCard
     from quizzer.index import Db, IndexedDeck
     from quizzer.indexdb import DayPlan, IndexDB
     from quizzer.model import Exam
@@ -93,6 +93,51 @@ def summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:
     if rows is None:  # another command changed the deck meanwhile
         return deck_summary_cards(deck, store)
     return list(map(SummaryCard._make, rows))
+
+
+def keep_summary_progress(deck: IndexedDeck, store: Db) -> None:
+    """Render and keep (card_progress) the progress of the deck's cards graded since the
+    last export, or never rendered; the rest is kept already. Skipped when the database
+    cannot be written now: summary_progress then renders them in memory."""
+    from quizzer.export import progress_of, progress_renderer
+    from quizzer.indexdb import StoreBusy, StoreWriteError
+
+    key = progress_renderer()
+    unkept = store.unkept_progress(deck.key, deck.id, key)
+    if not unkept:
+        return
+    made = [(made_from, tuple(progress_of(*made_from[1:]))) for made_from in unkept]
+    with contextlib.suppress(StoreBusy, StoreWriteError):  # then rendered in memory
+        store.keep_progress(deck.key, deck.id, key, made)
+
+
+def summary_progress(deck: IndexedDeck, store: Db) -> dict[str, Progress]:
+    """Each card's progress as the summary shows it, by card id: the kept ones, and any
+    card graded since keep_summary_progress rendered now (in the caller's snapshot)."""
+    from quizzer.export import Progress, progress_of, progress_renderer
+
+    key = progress_renderer()
+    out = {row[0]: Progress._make(row[1:]) for row in store.kept_progress(deck.id, key)}
+    for made_from in store.unkept_progress(deck.key, deck.id, key):
+        out[made_from[0]] = progress_of(*made_from[1:])
+    return out
+
+
+def summary_overview(deck: IndexedDeck, store: Db, ids: Collection[str], day: date,
+                     leech_lapses: int) -> Overview:
+    """The summary's progress numbers for the deck's cards `ids`, counted by the store."""
+    from quizzer.export import FORECAST_DAYS, counted_overview
+    from quizzer.stats import MATURE_DAYS, RETENTION_DAYS
+
+    reviews, removed = store.log_counts(deck.key, deck.id)
+    return counted_overview(
+        day,
+        store.state_counts(deck.key, deck.id, MATURE_DAYS, leech_lapses, day,
+                           day + timedelta(days=FORECAST_DAYS - 1)),
+        reviews,
+        store.log_by_day(deck.id, day - timedelta(days=RETENTION_DAYS - 1), day, removed),
+        [e for e in store.today_log(deck.id, day) if e.card_id in ids],
+    )
 
 
 def deck_summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:

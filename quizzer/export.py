@@ -46,8 +46,9 @@ from urllib.parse import quote
 from quizzer.cards import Card, Deck
 from quizzer.demos.result import DemoResult, Plot
 from quizzer.errors import QuizzerError
-from quizzer.model import Graded, Review
+from quizzer.model import Graded, LogEntry, Review
 from quizzer.scheduler import GRADE_MEANINGS, NEW, PASS, START_EASE, State
+from quizzer.session import summarize_today
 from quizzer.stats import FORECAST_DAYS as FORECAST_DAYS_STATS
 from quizzer.stats import (
     HEATMAP_DAYS,
@@ -56,6 +57,7 @@ from quizzer.stats import (
     RETENTION_DAYS,
     DeckStats,
     LogDigest,
+    Ratio,
     digest,
     digest_stats,
     is_leech,
@@ -104,6 +106,12 @@ class DeckData:
     # large deck's come from the database: quizzer.commands.summary_cards); otherwise
     # they are rendered from `deck.cards`.
     cards: Sequence[SummaryCard] | None = None
+    # Each card's progress, rendered already (quizzer.commands.summary_progress): then no
+    # schedule or log row is needed for the cards; a card not in it was never reviewed.
+    progress: Mapping[str, Progress] | None = None
+    # The progress section's numbers, counted by the store (with `progress`), instead of
+    # from `states` and the log; there are then no charts.
+    overview: Overview | None = None
 
     @cached_property
     def shown(self) -> Sequence[SummaryCard]:
@@ -394,51 +402,6 @@ def renderer() -> str:
 # -- what the history says -------------------------------------------------------------
 
 
-class CardView(NamedTuple):
-    """A card with the student's data for it (a named tuple: one is made per card, and a
-    summary may have 100,000)."""
-
-    card: SummaryCard
-    label: str  # "Q2", "E1"
-    section_title: str
-    state: State
-    last: Graded | None  # the latest log row
-    last_answer: Graded | None  # the latest log row with a typed answer (not blank)
-    leech: bool = False  # lapses at or above the leech threshold (quizzer.stats.is_leech)
-
-    @property
-    def reviewed(self) -> bool:
-        return not self.state.is_new
-
-    def weak(self) -> bool:
-        """Whether weaknesses() has anything to say (without building its text)."""
-        state = self.state
-        if state.due is None:  # never reviewed
-            return False
-        last = self.last
-        return (self.leech or state.ease < START_EASE or state.lapses > 0
-                or (last is not None and last.grade < PASS))
-
-    def weaknesses(self) -> list[str]:
-        """Why the card counts as weak; empty for a strong or never-reviewed card."""
-        if not self.reviewed:
-            return []
-        why = ["leech"] if self.leech else []
-        if self.state.ease < START_EASE:
-            why.append(f"ease {_ease(self.state.ease)} < {_ease(START_EASE)}")
-        if self.state.lapses:
-            why.append(_plural(self.state.lapses, "lapse"))
-        last = self.last
-        if last is not None and last.grade < PASS:
-            why.append(f"last grade {last.grade}")
-        return why
-
-    def weakness_key(self) -> tuple[int, int, int, int]:
-        last = self.last
-        last_grade = last.grade if last is not None else max(GRADE_MEANINGS) + 1
-        return (-self.state.lapses, self.state.ease, last_grade, self.card.number)
-
-
 @cache
 def _ease(hundredths: int) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}"
@@ -448,15 +411,134 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+# A summary names a few hundred distinct days, each on thousands of cards.
+_iso = cache(date.isoformat)
+
+
+# Bumped whenever what progress_of makes changes (progress_renderer also hashes probes).
+PROGRESS_VERSION = 1
+
+
+class Progress(NamedTuple):
+    """What the summary shows of a card that depends on its schedule and log alone,
+    already rendered: a large deck keeps it in the database (quizzer.indexdb,
+    card_progress) until the card is graded again. A named tuple: made straight from
+    the database's rows."""
+
+    due: str | None  # the due date, YYYY-MM-DD; None for a card never reviewed
+    head: str  # the progress line up to its due date (the whole line if never reviewed)
+    tail: str  # the rest of the line after " (today)" or " (overdue)", then the last answer
+    ease: int
+    lapses: int
+    last_grade: int | None  # the latest log row's
+    why: str  # why the card is weak, but for "leech" (a threshold of the command): "; "-joined
+
+
+def progress_of(state: State, last: Graded | None, last_answer: Graded | None) -> Progress:
+    """A card's progress line, last answer and weaknesses, from its schedule, its latest
+    log row and its latest row with a typed answer."""
+    answer = ""
+    if last_answer is not None:
+        kind = ", re-drill" if last_answer.kind == "drill" else ""
+        answer = (f"\n\n**Your last answer** ({_iso(last_answer.day)}, graded "
+                  f"{last_answer.grade}{kind}):\n\n{escape_text(last_answer.answer, block=True)}")
+    last_grade = last.grade if last is not None else None
+    due = state.due
+    if due is None:  # never reviewed
+        return Progress(None, "**Your progress:** not reviewed yet.", answer, state.ease,
+                        state.lapses, last_grade, "")
+    reps, lapses, interval = state.repetitions, state.lapses, state.interval
+    head = (f"**Your progress:** {reps} repetition{'' if reps == 1 else 's'} · "
+            f"ease {_ease(state.ease)} · {lapses} lapse{'' if lapses == 1 else 's'} · "
+            f"interval {interval} day{'' if interval == 1 else 's'} · next due {_iso(due)}")
+    if last is None:
+        tail = "."
+    else:
+        kind = ", re-drill" if last.kind == "drill" else ""
+        tail = f" · last grade {last.grade} on {_iso(last.day)}{kind}."
+    why = []
+    if state.ease < START_EASE:
+        why.append(f"ease {_ease(state.ease)} < {_ease(START_EASE)}")
+    if lapses:
+        why.append(_plural(lapses, "lapse"))
+    if last_grade is not None and last_grade < PASS:
+        why.append(f"last grade {last_grade}")
+    return Progress(_iso(due), head, tail + answer, state.ease, lapses, last_grade,
+                    "; ".join(why))
+
+
+NOT_REVIEWED = progress_of(NEW, None, None)
+
+
+def _progress_renderer() -> str:
+    day = date(2026, 3, 4)
+    answer = "1. *x* | `y`\n- <b>&amp; [a](b) # ~ $ _ \\ \x1b[31m Σ"
+    probes = [progress_of(State(3, 12, 236, day, 2), Graded(day, 2, "drill", ""),
+                          Graded(day, 5, "schedule", answer)),
+              progress_of(State(1, 1, 250, day, 0), None, None), NOT_REVIEWED]
+    text = repr(probes)
+    return f"{PROGRESS_VERSION}:" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@cache
+def progress_renderer() -> str:
+    """What progress kept in the database must have been made by (see renderer())."""
+    return _progress_renderer()
+
+
+class CardView(NamedTuple):
+    """A card with the student's data for it (a named tuple: one is made per card, and a
+    summary may have 100,000)."""
+
+    card: SummaryCard
+    label: str  # "Q2", "E1"
+    section_title: str
+    progress: Progress
+    leech: bool = False  # lapses at or above the leech threshold (quizzer.stats.is_leech)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.progress.due is not None
+
+    def weak(self) -> bool:
+        """Whether weaknesses() has anything to say (without building its text)."""
+        return self.progress.due is not None and (self.leech or self.progress.why != "")
+
+    def weaknesses(self) -> str:
+        """Why the card counts as weak, "; "-joined; empty for a strong or never-reviewed card."""
+        p = self.progress
+        if p.due is None:
+            return ""
+        if self.leech:
+            return f"leech; {p.why}" if p.why else "leech"
+        return p.why
+
+    def weakness_key(self) -> tuple[int, int, int, int]:
+        """Weakest first: most lapses, lowest ease, lowest last grade, then number."""
+        p = self.progress
+        last_grade = p.last_grade if p.last_grade is not None else _NO_GRADE
+        return (-p.lapses, p.ease, last_grade, self.card.number)
+
+
+_NO_GRADE = max(GRADE_MEANINGS) + 1  # sorts a card with no log row after every grade
+
+
 def _views(part: DeckData, log: LogDigest) -> list[CardView]:
     views = []
-    prefix, states, logs, threshold = part.prefix, part.states, log.cards, part.leech_lapses
+    prefix, threshold = part.prefix, part.leech_lapses
+    kept = part.progress
+    if kept is not None:  # rendered already: no schedule or log row is read
+        for c in part.shown:
+            p = kept.get(c.id, NOT_REVIEWED)
+            views.append(CardView(c, f"{prefix}{c.number}", c.section, p, p.lapses >= threshold))
+        return views
+    states, logs = part.states, log.cards
     for c in part.shown:
         state = states.get(c.id, NEW)
         card_log = logs.get(c.id)
-        views.append(CardView(c, f"{prefix}{c.number}", c.section, state,
-                              card_log.last if card_log else None,
-                              card_log.last_answer if card_log else None,
+        p = (progress_of(state, card_log.last, card_log.last_answer) if card_log
+             else progress_of(state, None, None))
+        views.append(CardView(c, f"{prefix}{c.number}", c.section, p,
                               is_leech(state, threshold)))
     return views
 
@@ -485,12 +567,41 @@ class Overview:
     stats: DeckStats | None = None  # everything else, for the heatmap and forecast figures
 
 
+def counted_overview(
+    today: date,
+    states: tuple[int, int, int, int, Mapping[date, int]],
+    reviews: int,
+    by_day: Mapping[date, tuple[int, float, int, int]],
+    today_log: Iterable[LogEntry],
+) -> Overview:
+    """The overview from the store's counts over a deck's cards, as `overview` makes it
+    from the states and log (quizzer.indexdb: state_counts, log_counts, log_by_day):
+    `states` is (cards, young, mature, leeches, cards due per day from today), `reviews`
+    the cards' log rows, `by_day` the last RETENTION_DAYS days' rows (of these cards) and
+    `today_log` the review day's rows of these cards."""
+    cards, young, mature, leeches, due = states
+    counts = summarize_today(today_log)
+    first = today - timedelta(days=RETENTION_DAYS - 1)
+    window = [v for day, v in by_day.items() if first <= day <= today]
+    return Overview(
+        cards=cards, new=cards - young - mature, young=young, mature=mature,
+        redrill=len(counts.redrill), reviews=reviews,
+        graded_today=counts.new_done + counts.reviews_done,
+        retained=sum(v[2] for v in window), retention_base=sum(v[3] for v in window),
+        forecast=tuple(due.get(today + timedelta(days=i), 0) for i in range(FORECAST_DAYS)),
+        leech=leeches,
+    )
+
+
 def overview(part: DeckData, today: date, log: LogDigest | None = None) -> Overview:
     """Counts by state, today's re-drill, reviews, 30-day retention and the 7-day forecast.
 
     Only cards that are in the deck count; rows of cards since removed are ignored.
-    `log` is the part's digest for today, when the caller has it already.
+    `log` is the part's digest for today, when the caller has it already. The store's
+    count (DeckData.overview) when the part has one.
     """
+    if part.overview is not None:
+        return part.overview
     s = digest_stats(part.shown, part.states, log or part.digest(today),
                      leech_lapses=part.leech_lapses, sections=part.deck.meta.sections)
     counts = s.today_counts
@@ -633,7 +744,7 @@ def _progress_section(parts: Sequence[DeckData], logs: Sequence[LogDigest], toda
         return [label, *values]
 
     def retention(o: Overview) -> str:
-        percent = o.stats.retention.percent if o.stats else None
+        percent = Ratio(o.retained, o.retention_base).percent
         if percent is None:
             return "–"
         return f"{percent:.1f}% ({o.retained}/{o.retention_base})"
@@ -698,12 +809,14 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
             for v, (_, slug, escaped) in zip(group.views, group.headings, strict=True):
                 if not v.weak():
                     continue
-                state, last = v.state, v.last
+                p, card = v.progress, v.card
+                grade = p.last_grade
                 # The reasons are our own words and numbers: nothing to escape.
-                rows.append((*v.weakness_key(), i,
-                             f"| [{escaped}](#{slug}){_corrected(v.card)} | {_ease(state.ease)} | "
-                             f"{state.lapses} | {last.grade if last else '–'} | "
-                             f"{'; '.join(v.weaknesses())} |"))
+                rows.append((-p.lapses, p.ease, _NO_GRADE if grade is None else grade,
+                             card.number, i,  # CardView.weakness_key, then the part
+                             f"| [{escaped}](#{slug}){_corrected(card)} | {_ease(p.ease)} | "
+                             f"{p.lapses} | {'–' if grade is None else grade} | "
+                             f"{v.weaknesses()} |"))
     if not rows:
         reviewed = any(v.reviewed for pv in views for v in pv)
         none = ("No card is weak: every reviewed card has an ease of at least "
@@ -838,46 +951,24 @@ def _value(value: float, text: str, expected: str) -> str:
     return text
 
 
-def _card_block(v: CardView, heading: _Heading, show_section: str | None, today: date,
+def _card_block(v: CardView, heading: _Heading, show_section: str | None, today: str,
                 demos: _Demos) -> str:
-    """`show_section`: the section's line ("**Section:** ...") when cards name theirs.
-    One string per card, built with as few steps as can be: a summary may have 100,000."""
+    """The card's part of the summary, after the blank line that leads it.
+    `show_section`: the section's line ("**Section:** ...") when cards name theirs;
+    `today`: the review day, YYYY-MM-DD. One string per card, built with as few steps as
+    can be: a summary may have 100,000."""
     card = v.card
     about = card.pages
     if show_section is not None:
         about = f"{show_section} · {about}" if about else show_section
-    answer = v.last_answer
-    last_answer = ""
-    if answer is not None:
-        kind = ", re-drill" if answer.kind == "drill" else ""
-        last_answer = (f"\n\n**Your last answer** ({_iso(answer.day)}, graded "
-                       f"{answer.grade}{kind}):\n\n{escape_text(answer.answer, block=True)}")
     about = f"{about}\n\n" if about else ""
     demo = demos.text(card.demo) if card.demo else ""
-    return (f"{'#' * heading.level} {heading.escaped}\n\n{about}{card.body}{demo}\n\n"
-            f"{_progress_line(v, today)}{last_answer}")
-
-
-# A summary names a few hundred distinct days, each on thousands of cards.
-_iso = cache(date.isoformat)
-
-
-def _progress_line(v: CardView, today: date) -> str:
-    s = v.state
-    due = s.due
-    if due is None:  # never reviewed
-        return "**Your progress:** not reviewed yet."
-    reps, lapses, interval = s.repetitions, s.lapses, s.interval
-    when = " (overdue)" if due < today else " (today)" if due == today else ""
-    text = (f"**Your progress:** {reps} repetition{'' if reps == 1 else 's'} · "
-            f"ease {_ease(s.ease)} · {lapses} lapse{'' if lapses == 1 else 's'} · "
-            f"interval {interval} day{'' if interval == 1 else 's'} · "
-            f"next due {_iso(due)}{when}")
-    last = v.last
-    if last is None:
-        return text + "."
-    kind = ", re-drill" if last.kind == "drill" else ""
-    return f"{text} · last grade {last.grade} on {_iso(last.day)}{kind}."
+    p = v.progress
+    due = p.due
+    when = ("" if due is None or due > today else " (today)" if due == today
+            else " (overdue)")
+    return (f"\n\n{'#' * heading.level} {heading.escaped}\n\n{about}{card.body}{demo}\n\n"
+            f"{p.head}{when}{p.tail}")
 
 
 def _noop_progress(done: int, total: int, what: str) -> None:
@@ -956,9 +1047,12 @@ def _summary(
     blocks += [_h(outline.progress), *_progress_section(parts, logs, today, write_chart)]
     blocks += [_h(outline.weakest), *_weakest_section(outline, parts, views)]
     yield "\n\n".join(blocks)
+    day = today.isoformat()
+    # The cards go out in runs of a few hundred joined: one write each, not two a card.
+    run: list[str] = []
     for _, groups in outline.groups:
         for group in groups:
-            yield "\n\n" + _h(group.heading)
+            run.append("\n\n" + _h(group.heading))
             sections: dict[str, str] = {}
             for v, heading in zip(group.views, group.headings, strict=True):
                 section = None
@@ -967,7 +1061,11 @@ def _summary(
                     if section is None:
                         section = sections[v.section_title] = (
                             f"**Section:** {escape_text(v.section_title)}")
-                yield "\n\n" + _card_block(v, heading, section, today, demos)
+                run.append(_card_block(v, heading, section, day, demos))
+                if len(run) >= 500:
+                    yield "".join(run)
+                    run.clear()
+    yield "".join(run)
     if names and run_demo is not None:
         report(demos.total, demos.total, "done")
     yield "\n"

@@ -19,11 +19,11 @@ from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from quizzer.errors import QuizzerError
 from quizzer.model import CardLog, Exam, Graded, Kind, LogEntry
-from quizzer.scheduler import State
+from quizzer.scheduler import NEW, State
 
 # The schema version this quizzer writes; quizzer/store.py holds the migrations and
 # checks that their number is this one.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The deck index: a cache of the card files of each deck folder (see quizzer/index.py),
 # so that `due` and `review` are queries, not a parse of every file. Migration step 3,
@@ -101,8 +101,38 @@ DECIDES = DECIDING.format(row="")
 # The log's reductions and the triggers that keep them (migration step 4, in
 # quizzer/store.py): all of them or, when one was dropped by hand, the Store makes them
 # again from the log when it opens.
-REDUCTION_TABLES = ("card_log", "day_log")
-REDUCTION_TRIGGERS = ("review_log_insert", "review_log_delete", "review_log_update")
+# Each card's progress as the summary shows it (quizzer.export.Progress), rendered: kept
+# until the card's schedule or log is written again, when a trigger deletes its row, so
+# no write path can leave one stale (migration step 5). Export renders the missing rows.
+_FORGET_PROGRESS = "DELETE FROM card_progress WHERE deck = {row}.deck AND card_id = {row}.card_id;"
+PROGRESS_DDL = [
+    """CREATE TABLE IF NOT EXISTS card_progress (
+            deck TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            renderer TEXT NOT NULL,
+            due TEXT,
+            head TEXT NOT NULL,
+            tail TEXT NOT NULL,
+            ease INTEGER NOT NULL,
+            lapses INTEGER NOT NULL,
+            last_grade INTEGER,
+            why TEXT NOT NULL,
+            PRIMARY KEY (deck, card_id)
+        ) WITHOUT ROWID""",
+    *(f"""CREATE TRIGGER IF NOT EXISTS {table}_{event}_progress AFTER {event.upper()} ON {table}
+            BEGIN {" ".join(_FORGET_PROGRESS.format(row=row) for row in rows)} END"""
+      for table in ("card_state", "review_log")
+      for event, rows in (("insert", ("new",)), ("update", ("old", "new")),
+                          ("delete", ("old",)))),
+]
+
+# The tables derived from the log and schedules, and the triggers that keep them
+# (migration steps 4 and 5, in quizzer/store.py): all of them or, when one was dropped by
+# hand, the Store makes them again when it opens.
+REDUCTION_TABLES = ("card_log", "day_log", "card_progress")
+REDUCTION_TRIGGERS = ("review_log_insert", "review_log_delete", "review_log_update",
+                      *(f"{table}_{event}_progress" for table in ("card_state", "review_log")
+                        for event in ("insert", "update", "delete")))
 
 # SQLite's primary result codes (the low byte of an extended code).
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
@@ -234,6 +264,11 @@ V = TypeVar("V", str, int)
 
 def _merge(old: list[V], candidates: list[V], found: list[V]) -> list[V]:
     return sorted(set(old) - set(candidates) | set(found))
+
+
+# A card's progress as it is rendered from: (card id, schedule, latest log row, latest
+# row with a typed answer).
+ProgressInput = tuple[str, State, Graded | None, Graded | None]
 
 
 class DayPlan(NamedTuple):
@@ -462,6 +497,105 @@ class IndexDB:
         return out
 
     # -- schedules and the review day ----------------------------------------------------
+
+    # -- each card's rendered progress (card_progress, migration step 5) -----------------
+
+    @_index_method
+    def kept_progress(self, deck: str, renderer: str) -> list[tuple[Any, ...]]:
+        """Each card's progress kept for the deck, made by `renderer`: (card id, due,
+        head, tail, ease, lapses, last grade, why), the fields of export.Progress."""
+        with self._transaction() as conn:
+            return conn.execute(
+                "SELECT card_id, due, head, tail, ease, lapses, last_grade, why "
+                "FROM card_progress WHERE deck = ? AND renderer = ?", (deck, renderer)).fetchall()
+
+    @_index_method
+    def unkept_progress(self, folder: str, deck: str, renderer: str) -> list[ProgressInput]:
+        """The cards of deck folder `folder` whose progress is not kept (or was made by
+        another renderer), each with what it is made from: (card id, its schedule (NEW
+        if never graded), its latest log row, its latest row with a typed answer)."""
+        with self._transaction() as conn:
+            return self._unkept_progress(conn, folder, deck, renderer)
+
+    @_index_method
+    def keep_progress(self, folder: str, deck: str, renderer: str,
+                      made: Sequence[tuple[ProgressInput, tuple[Any, ...]]]) -> int:
+        """Keep each (what it was made from, progress) whose card is still unkept and
+        still has exactly that schedule and log: a grade given since it was made leaves
+        it out. Returns how many were kept."""
+        with self._transaction("IMMEDIATE") as conn:
+            now = {made_from[0]: made_from
+                   for made_from in self._unkept_progress(conn, folder, deck, renderer)}
+            rows = [(deck, made_from[0], renderer, *progress) for made_from, progress in made
+                    if now.get(made_from[0]) == made_from]
+            conn.executemany("INSERT OR REPLACE INTO card_progress VALUES "
+                             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    @staticmethod
+    def _unkept_progress(conn: sqlite3.Connection, folder: str, deck: str,
+                         renderer: str) -> list[ProgressInput]:
+        out: list[ProgressInput] = []
+        for (cid, reps, ivl, ease, due, lapses, day, grade, kind, answer,
+             a_day, a_grade, a_kind, a_answer) in conn.execute(
+                "SELECT i.card_id, s.repetitions, s.interval, s.ease, s.due, s.lapses, "
+                "l.review_day, l.grade, l.kind, l.answer, "
+                "a.review_day, a.grade, a.kind, a.answer FROM deck_index i "
+                "LEFT JOIN card_progress p ON p.deck = ?2 AND p.card_id = i.card_id "
+                "AND p.renderer = ?3 "
+                "LEFT JOIN card_state s ON s.deck = ?2 AND s.card_id = i.card_id "
+                "LEFT JOIN card_log g ON g.deck = ?2 AND g.card_id = i.card_id "
+                "LEFT JOIN review_log l ON l.id = g.last_id "
+                "LEFT JOIN review_log a ON a.id = g.answered_id "
+                "WHERE i.dir = ?1 AND i.card_id IS NOT NULL AND p.card_id IS NULL",
+                (folder, deck, renderer)):
+            state = NEW if reps is None else State(reps, ivl, ease, day_of(due), lapses)
+            last = (Graded(date.fromisoformat(day), grade, kind_of(kind), answer)
+                    if day is not None else None)
+            answered = (Graded(date.fromisoformat(a_day), a_grade, kind_of(a_kind), a_answer)
+                        if a_day is not None else None)
+            out.append((cid, state, last, answered))
+        return out
+
+    # -- the summary's overview, counted here (quizzer.export.Overview) -----------------
+
+    @_index_method
+    def state_counts(self, folder: str, deck: str, mature_days: int, leech_lapses: int,
+                     today: date, last: date) -> tuple[int, int, int, int, dict[date, int]]:
+        """Over the cards of deck folder `folder`: (cards, young, mature, leeches, cards
+        due on each day today..last that has some, overdue ones on today), by the rules
+        of quizzer.stats (maturity, is_leech, forecast)."""
+        with self._transaction() as conn:
+            cards, young, mature, leeches = conn.execute(
+                "SELECT count(*), coalesce(sum(s.due IS NOT NULL AND s.interval < ?3), 0), "
+                "coalesce(sum(s.due IS NOT NULL AND s.interval >= ?3), 0), "
+                "coalesce(sum(s.lapses >= ?4), 0) FROM deck_index i "
+                "LEFT JOIN card_state s ON s.deck = ?2 AND s.card_id = i.card_id "
+                "WHERE i.dir = ?1 AND i.card_id IS NOT NULL",
+                (folder, deck, mature_days, leech_lapses)).fetchone()
+            due = {date.fromisoformat(day): n for day, n in conn.execute(
+                "SELECT max(s.due, ?3) AS day, count(*) FROM deck_index i "
+                "JOIN card_state s ON s.deck = ?2 AND s.card_id = i.card_id "
+                # No "i.card_id IS NOT NULL" (the join leaves deck.yaml's row out): with
+                # it SQLite scans the folder's cards for each due card, not one lookup.
+                "WHERE i.dir = ?1 AND s.due IS NOT NULL AND s.due <= ?4 GROUP BY day",
+                (folder, deck, today.isoformat(), last.isoformat()))}
+        return cards, young, mature, leeches, due
+
+    @_index_method
+    def log_counts(self, folder: str, deck: str) -> tuple[int, list[str]]:
+        """(log rows of the cards of deck folder `folder`, the ids of the cards with log
+        rows that are no longer in it)."""
+        with self._transaction() as conn:
+            (reviews,) = conn.execute(
+                "SELECT coalesce(sum(g.reviews), 0) FROM deck_index i JOIN card_log g "
+                "ON g.deck = ? AND g.card_id = i.card_id WHERE i.dir = ?",
+                (deck, folder)).fetchone()
+            removed = [cid for (cid,) in conn.execute(
+                "SELECT g.card_id FROM card_log g WHERE g.deck = ? AND NOT EXISTS "
+                "(SELECT 1 FROM deck_index i WHERE i.dir = ? AND i.card_id = g.card_id) "
+                "ORDER BY g.card_id", (deck, folder))]
+        return reviews, removed
 
     @_index_method
     def states(self, deck: str) -> dict[str, State]:

@@ -40,6 +40,7 @@ from quizzer.indexdb import (
     DECIDES,
     DECIDING,
     INDEX_DDL,
+    PROGRESS_DDL,
     REDUCTION_TABLES,
     REDUCTION_TRIGGERS,
     RENDER_DDL,
@@ -47,6 +48,7 @@ from quizzer.indexdb import (
     IndexDB,
     IndexHead,
     IndexRow,
+    ProgressInput,
     Suspects,
     day_of,
     fault,
@@ -211,12 +213,15 @@ _MIGRATIONS: list[list[str]] = [
         END""",
         *RENDER_DDL,
     ],
+    # 5: each card's progress as the summary renders it, dropped by triggers whenever
+    # its schedule or log is written (quizzer/indexdb.py, card_progress).
+    PROGRESS_DDL,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 # Step 4's statements that make the log's reductions, fill them from the log and add
-# their triggers (the rest of the step is the rendered cards' table).
+# their triggers (the rest of the step is the rendered cards' table), and step 5's.
 _REDUCTIONS_SINCE = 4
-_REDUCTIONS = _MIGRATIONS[_REDUCTIONS_SINCE - 1][:-len(RENDER_DDL)]
+_REDUCTIONS = [*_MIGRATIONS[_REDUCTIONS_SINCE - 1][:-len(RENDER_DDL)], *PROGRESS_DDL]
 # quick.py checks the version without importing this module.
 assert SCHEMA_VERSION == LIGHT_SCHEMA_VERSION, "update indexdb.SCHEMA_VERSION"
 _OWN_TABLES = frozenset({"card_state", "review_log"})  # what step 1 creates
@@ -910,3 +915,25 @@ class Store:
     def recent_retention(self, deck: str, first: date, last: date) -> dict[str, tuple[int, int]]:
         with self._light() as db:
             return db.recent_retention(deck, first, last)
+
+    def kept_progress(self, deck: str, renderer: str) -> list[tuple[Any, ...]]:
+        with self._light() as db:
+            return db.kept_progress(deck, renderer)
+
+    def unkept_progress(self, folder: str, deck: str, renderer: str) -> list[ProgressInput]:
+        with self._light() as db:
+            return db.unkept_progress(folder, deck, renderer)
+
+    def keep_progress(self, folder: str, deck: str, renderer: str,
+                      made: Sequence[tuple[ProgressInput, tuple[Any, ...]]]) -> int:
+        with self._light() as db:
+            return db.keep_progress(folder, deck, renderer, made)
+
+    def state_counts(self, folder: str, deck: str, mature_days: int, leech_lapses: int,
+                     today: date, last: date) -> tuple[int, int, int, int, dict[date, int]]:
+        with self._light() as db:
+            return db.state_counts(folder, deck, mature_days, leech_lapses, today, last)
+
+    def log_counts(self, folder: str, deck: str) -> tuple[int, list[str]]:
+        with self._light() as db:
+            return db.log_counts(folder, deck)

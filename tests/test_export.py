@@ -896,7 +896,7 @@ def test_weak_says_whether_weaknesses_has_anything_to_say(
     state = State(reps, 1, ease, TODAY, lapses) if reps or lapses else NEW
     card = export.summary_card(Card(id="c", number=1, section="S", question="Q?", answer="A."))
     last = Graded(TODAY, grade, "schedule", "") if grade is not None else None
-    v = export.CardView(card, "Q1", "S", state, last, None, leech)
+    v = export.CardView(card, "Q1", "S", export.progress_of(state, last, None), leech)
     assert v.weak() == bool(v.weaknesses())
 
 

@@ -196,6 +196,9 @@ def test_shipped_migrations_never_change() -> None:
     steps = json.dumps(store_module._MIGRATIONS[:4]).encode()
     assert hashlib.sha256(steps).hexdigest() == (
         "013a727dc9a446a49b68f75e6db171e20ba147ae99888272d296c62872490dbe")
+    steps = json.dumps(store_module._MIGRATIONS[:5]).encode()
+    assert hashlib.sha256(steps).hexdigest() == (
+        "6ad6c131fb5ea4e54980529dae6c1e5152b2a3b2e4e11acdffed1dc07ec32867")
 
 
 # -- card_log: the log reduced per card, kept by triggers (migration step 4) ----------
@@ -333,7 +336,8 @@ def test_migration_step_4_reduces_an_existing_log(
 
 
 @pytest.mark.parametrize("dropped", ["TABLE card_log", "TABLE day_log",
-                                     "TRIGGER review_log_insert", "TRIGGER review_log_delete"])
+                                     "TRIGGER review_log_insert", "TRIGGER review_log_delete",
+                                     "TABLE card_progress", "TRIGGER card_state_update_progress"])
 def test_a_dropped_log_reduction_is_made_again_from_the_log(tmp_path: Path, dropped: str) -> None:
     """card_log and day_log are derived from the log: one dropped by hand (or a trigger
     of theirs) is made again when the database opens, and grades go on."""
