@@ -828,11 +828,7 @@ def export(
             # text is rendered once per change of its file, not once per export.
             indexed = _open_indexed(names, store)
             decks = [(d, d.bare(store), summary_cards(d, store)) for d in indexed]
-            if no_demos:
-                # No charts, so no statistics beyond the overview's counts: each card's
-                # progress is rendered once per grade, the counts are the store's.
-                for d in indexed:
-                    keep_summary_progress(d, store)
+            made = []
             with store.snapshot():
                 # The first deck is the main part; each further one its own part after it.
                 parts = []
@@ -840,16 +836,23 @@ def export(
                     ids = {c.id for c in cards}
                     extra, further = i > 0 and bare.path == extras, i > 0 and bare.path != extras
                     if no_demos:
+                        # No charts, so no statistics beyond the overview's counts: each
+                        # card's progress is rendered once per grade, the counts are the
+                        # store's.
+                        kept, rendered = summary_progress(d, store, ids)
+                        made.append((d, rendered))
                         parts.append(DeckData(
                             bare, {}, (), cards=cards, extras=extra, further=further,
                             leech_lapses=leech_lapses, log=_empty_digest(day),
-                            progress=summary_progress(d, store),
+                            progress=kept,
                             overview=summary_overview(d, store, ids, day, leech_lapses)))
                     else:
                         parts.append(DeckData(
                             bare, store.states(d.id), (), cards=cards, extras=extra,
                             further=further, leech_lapses=leech_lapses,
                             log=_log_digest(store, d.id, ids, day)))
+            for d, rendered in made:  # for the next export, once the snapshot is over
+                keep_summary_progress(d, store, rendered)
         from quizzer.demos import run
 
         run_demo = None if no_demos else run  # importing the registry loads no numpy

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from quizzer.cards import Card, Deck
     from quizzer.export import Overview, Progress, SummaryCard
     from quizzer.index import Db, IndexedDeck
-    from quizzer.indexdb import DayPlan, IndexDB
+    from quizzer.indexdb import DayPlan, IndexDB, ProgressInput
     from quizzer.model import Exam
     from quizzer.review import GradeStore, Reviewer, Summary
     from quizzer.session import TodayCounts
@@ -95,32 +95,34 @@ def summary_cards(deck: IndexedDeck, store: Db) -> list[SummaryCard]:
     return list(map(SummaryCard._make, rows))
 
 
-def keep_summary_progress(deck: IndexedDeck, store: Db) -> None:
-    """Render and keep (card_progress) the progress of the deck's cards graded since the
-    last export, or never rendered; the rest is kept already. Skipped when the database
-    cannot be written now: summary_progress then renders them in memory."""
-    from quizzer.export import progress_of, progress_renderer
-    from quizzer.indexdb import StoreBusy, StoreWriteError
-
-    key = progress_renderer()
-    unkept = store.unkept_progress(deck.key, deck.id, key)
-    if not unkept:
-        return
-    made = [(made_from, tuple(progress_of(*made_from[1:]))) for made_from in unkept]
-    with contextlib.suppress(StoreBusy, StoreWriteError):  # then rendered in memory
-        store.keep_progress(deck.key, deck.id, key, made)
-
-
-def summary_progress(deck: IndexedDeck, store: Db) -> dict[str, Progress]:
-    """Each card's progress as the summary shows it, by card id: the kept ones, and any
-    card graded since keep_summary_progress rendered now (in the caller's snapshot)."""
+def summary_progress(deck: IndexedDeck, store: Db, ids: Collection[str]) -> tuple[
+        dict[str, Progress], list[tuple[ProgressInput, tuple[Any, ...]]]]:
+    """Each card's progress as the summary shows it, by card id, read in the caller's
+    snapshot: kept in the database (card_progress) until the card is written again, so
+    only the cards of `ids` graded since the last export (or never rendered) are
+    rendered now. Those are returned too, for keep_summary_progress."""
     from quizzer.export import Progress, progress_of, progress_renderer
 
     key = progress_renderer()
-    out = {row[0]: Progress._make(row[1:]) for row in store.kept_progress(deck.id, key)}
-    for made_from in store.unkept_progress(deck.key, deck.id, key):
-        out[made_from[0]] = progress_of(*made_from[1:])
-    return out
+    out = store.kept_progress(deck.id, key, Progress._make)
+    made = []
+    if any(cid not in out for cid in ids):
+        for made_from in store.unkept_progress(deck.key, deck.id, key):
+            out[made_from[0]] = progress = progress_of(*made_from[1:])
+            made.append((made_from, tuple(progress)))
+    return out, made
+
+
+def keep_summary_progress(deck: IndexedDeck, store: Db,
+                          made: list[tuple[ProgressInput, tuple[Any, ...]]]) -> None:
+    """Keep what summary_progress rendered, each only while its card is unchanged; not
+    at all when the database cannot be written now (the next export renders them)."""
+    from quizzer.export import progress_renderer
+    from quizzer.indexdb import StoreBusy, StoreWriteError
+
+    if made:
+        with contextlib.suppress(StoreBusy, StoreWriteError):
+            store.keep_progress(deck.key, deck.id, progress_renderer(), made)
 
 
 def summary_overview(deck: IndexedDeck, store: Db, ids: Collection[str], day: date,
@@ -129,13 +131,12 @@ def summary_overview(deck: IndexedDeck, store: Db, ids: Collection[str], day: da
     from quizzer.export import FORECAST_DAYS, counted_overview
     from quizzer.stats import MATURE_DAYS, RETENTION_DAYS
 
-    reviews, removed = store.log_counts(deck.key, deck.id)
+    counts = store.deck_counts(deck.key, deck.id, MATURE_DAYS, leech_lapses, day,
+                               day + timedelta(days=FORECAST_DAYS - 1))
     return counted_overview(
-        day,
-        store.state_counts(deck.key, deck.id, MATURE_DAYS, leech_lapses, day,
-                           day + timedelta(days=FORECAST_DAYS - 1)),
-        reviews,
-        store.log_by_day(deck.id, day - timedelta(days=RETENTION_DAYS - 1), day, removed),
+        day, counts[:4], counts.due, counts.reviews,
+        store.log_by_day(deck.id, day - timedelta(days=RETENTION_DAYS - 1), day,
+                         counts.removed),
         [e for e in store.today_log(deck.id, day) if e.card_id in ids],
     )
 

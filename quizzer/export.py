@@ -569,17 +569,18 @@ class Overview:
 
 def counted_overview(
     today: date,
-    states: tuple[int, int, int, int, Mapping[date, int]],
+    states: tuple[int, int, int, int],
+    due: Mapping[date, int],
     reviews: int,
     by_day: Mapping[date, tuple[int, float, int, int]],
     today_log: Iterable[LogEntry],
 ) -> Overview:
     """The overview from the store's counts over a deck's cards, as `overview` makes it
-    from the states and log (quizzer.indexdb: state_counts, log_counts, log_by_day):
-    `states` is (cards, young, mature, leeches, cards due per day from today), `reviews`
-    the cards' log rows, `by_day` the last RETENTION_DAYS days' rows (of these cards) and
-    `today_log` the review day's rows of these cards."""
-    cards, young, mature, leeches, due = states
+    from the states and log (quizzer.indexdb: deck_counts, log_by_day): `states` is
+    (cards, young, mature, leeches), `due` the cards due per day from today (overdue ones
+    on today), `reviews` their log rows, `by_day` the last RETENTION_DAYS days' rows (of
+    these cards) and `today_log` the review day's rows of these cards."""
+    cards, young, mature, leeches = states
     counts = summarize_today(today_log)
     first = today - timedelta(days=RETENTION_DAYS - 1)
     window = [v for day, v in by_day.items() if first <= day <= today]

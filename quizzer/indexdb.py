@@ -271,6 +271,18 @@ def _merge(old: list[V], candidates: list[V], found: list[V]) -> list[V]:
 ProgressInput = tuple[str, State, Graded | None, Graded | None]
 
 
+class DeckCounts(NamedTuple):
+    """What the summary's overview counts over a deck's cards (IndexDB.deck_counts)."""
+
+    cards: int
+    young: int
+    mature: int
+    leeches: int
+    reviews: int  # log rows, re-drills included
+    due: dict[date, int]  # cards due per day from the review day, overdue ones on it
+    removed: list[str]  # cards with log rows that are no longer in the deck
+
+
 class DayPlan(NamedTuple):
     due: list[str]
     new: list[str]
@@ -501,13 +513,14 @@ class IndexDB:
     # -- each card's rendered progress (card_progress, migration step 5) -----------------
 
     @_index_method
-    def kept_progress(self, deck: str, renderer: str) -> list[tuple[Any, ...]]:
-        """Each card's progress kept for the deck, made by `renderer`: (card id, due,
-        head, tail, ease, lapses, last grade, why), the fields of export.Progress."""
+    def kept_progress(self, deck: str, renderer: str,
+                      make: Callable[[tuple[Any, ...]], T]) -> dict[str, T]:
+        """Each card's progress kept for the deck, made by `renderer`, by card id, as
+        `make` of (due, head, tail, ease, lapses, last grade, why): export.Progress."""
         with self._transaction() as conn:
-            return conn.execute(
+            return {row[0]: make(row[1:]) for row in conn.execute(
                 "SELECT card_id, due, head, tail, ease, lapses, last_grade, why "
-                "FROM card_progress WHERE deck = ? AND renderer = ?", (deck, renderer)).fetchall()
+                "FROM card_progress WHERE deck = ? AND renderer = ?", (deck, renderer))}
 
     @_index_method
     def unkept_progress(self, folder: str, deck: str, renderer: str) -> list[ProgressInput]:
@@ -560,17 +573,20 @@ class IndexDB:
     # -- the summary's overview, counted here (quizzer.export.Overview) -----------------
 
     @_index_method
-    def state_counts(self, folder: str, deck: str, mature_days: int, leech_lapses: int,
-                     today: date, last: date) -> tuple[int, int, int, int, dict[date, int]]:
-        """Over the cards of deck folder `folder`: (cards, young, mature, leeches, cards
-        due on each day today..last that has some, overdue ones on today), by the rules
-        of quizzer.stats (maturity, is_leech, forecast)."""
+    def deck_counts(self, folder: str, deck: str, mature_days: int, leech_lapses: int,
+                    today: date, last: date) -> DeckCounts:
+        """Over the cards of deck folder `folder`, by the rules of quizzer.stats (maturity,
+        is_leech, forecast): how many, young, mature and leeches, their log rows, the
+        cards due on each day today..last that has some (overdue ones on today), and the
+        ids of cards with log rows that are no longer in the folder."""
         with self._transaction() as conn:
-            cards, young, mature, leeches = conn.execute(
+            cards, young, mature, leeches, reviews = conn.execute(
                 "SELECT count(*), coalesce(sum(s.due IS NOT NULL AND s.interval < ?3), 0), "
                 "coalesce(sum(s.due IS NOT NULL AND s.interval >= ?3), 0), "
-                "coalesce(sum(s.lapses >= ?4), 0) FROM deck_index i "
+                "coalesce(sum(s.lapses >= ?4), 0), coalesce(sum(g.reviews), 0) "
+                "FROM deck_index i "
                 "LEFT JOIN card_state s ON s.deck = ?2 AND s.card_id = i.card_id "
+                "LEFT JOIN card_log g ON g.deck = ?2 AND g.card_id = i.card_id "
                 "WHERE i.dir = ?1 AND i.card_id IS NOT NULL",
                 (folder, deck, mature_days, leech_lapses)).fetchone()
             due = {date.fromisoformat(day): n for day, n in conn.execute(
@@ -580,22 +596,11 @@ class IndexDB:
                 # it SQLite scans the folder's cards for each due card, not one lookup.
                 "WHERE i.dir = ?1 AND s.due IS NOT NULL AND s.due <= ?4 GROUP BY day",
                 (folder, deck, today.isoformat(), last.isoformat()))}
-        return cards, young, mature, leeches, due
-
-    @_index_method
-    def log_counts(self, folder: str, deck: str) -> tuple[int, list[str]]:
-        """(log rows of the cards of deck folder `folder`, the ids of the cards with log
-        rows that are no longer in it)."""
-        with self._transaction() as conn:
-            (reviews,) = conn.execute(
-                "SELECT coalesce(sum(g.reviews), 0) FROM deck_index i JOIN card_log g "
-                "ON g.deck = ? AND g.card_id = i.card_id WHERE i.dir = ?",
-                (deck, folder)).fetchone()
             removed = [cid for (cid,) in conn.execute(
                 "SELECT g.card_id FROM card_log g WHERE g.deck = ? AND NOT EXISTS "
                 "(SELECT 1 FROM deck_index i WHERE i.dir = ? AND i.card_id = g.card_id) "
                 "ORDER BY g.card_id", (deck, folder))]
-        return reviews, removed
+        return DeckCounts(cards, young, mature, leeches, reviews, due, removed)
 
     @_index_method
     def states(self, deck: str) -> dict[str, State]:

@@ -13,11 +13,11 @@ written); every storage fault is a QuizzerError of one line saying what to do.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -45,6 +45,7 @@ from quizzer.indexdb import (
     REDUCTION_TRIGGERS,
     RENDER_DDL,
     DayPlan,
+    DeckCounts,
     IndexDB,
     IndexHead,
     IndexRow,
@@ -225,6 +226,7 @@ _REDUCTIONS = [*_MIGRATIONS[_REDUCTIONS_SINCE - 1][:-len(RENDER_DDL)], *PROGRESS
 # quick.py checks the version without importing this module.
 assert SCHEMA_VERSION == LIGHT_SCHEMA_VERSION, "update indexdb.SCHEMA_VERSION"
 _OWN_TABLES = frozenset({"card_state", "review_log"})  # what step 1 creates
+T = TypeVar("T")
 
 # How long one statement waits for another process's write lock before it gives up;
 # the review loop retries on top of this (review.LOCK_WAIT_LIMIT) with a notice.
@@ -916,9 +918,10 @@ class Store:
         with self._light() as db:
             return db.recent_retention(deck, first, last)
 
-    def kept_progress(self, deck: str, renderer: str) -> list[tuple[Any, ...]]:
+    def kept_progress(self, deck: str, renderer: str,
+                      make: Callable[[tuple[Any, ...]], T]) -> dict[str, T]:
         with self._light() as db:
-            return db.kept_progress(deck, renderer)
+            return db.kept_progress(deck, renderer, make)
 
     def unkept_progress(self, folder: str, deck: str, renderer: str) -> list[ProgressInput]:
         with self._light() as db:
@@ -929,11 +932,7 @@ class Store:
         with self._light() as db:
             return db.keep_progress(folder, deck, renderer, made)
 
-    def state_counts(self, folder: str, deck: str, mature_days: int, leech_lapses: int,
-                     today: date, last: date) -> tuple[int, int, int, int, dict[date, int]]:
+    def deck_counts(self, folder: str, deck: str, mature_days: int, leech_lapses: int,
+                    today: date, last: date) -> DeckCounts:
         with self._light() as db:
-            return db.state_counts(folder, deck, mature_days, leech_lapses, today, last)
-
-    def log_counts(self, folder: str, deck: str) -> tuple[int, list[str]]:
-        with self._light() as db:
-            return db.log_counts(folder, deck)
+            return db.deck_counts(folder, deck, mature_days, leech_lapses, today, last)

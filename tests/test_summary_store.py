@@ -20,7 +20,14 @@ from quizzer.commands import (
     summary_overview,
     summary_progress,
 )
-from quizzer.export import DeckData, build_summary, overview, progress_of, progress_renderer
+from quizzer.export import (
+    DeckData,
+    Progress,
+    build_summary,
+    overview,
+    progress_of,
+    progress_renderer,
+)
 from quizzer.index import IndexedDeck
 from quizzer.model import Event
 from quizzer.scheduler import NEW, review
@@ -48,7 +55,7 @@ def summaries(deck: IndexedDeck, store: Store, day: date, leech: int) -> tuple[s
     bare, cards = deck.bare(store), summary_cards(deck, store)
     ids = {c.id for c in cards}
     kept = DeckData(bare, {}, (), cards=cards, log=_empty_digest(day), leech_lapses=leech,
-                    progress=summary_progress(deck, store),
+                    progress=summary_progress(deck, store, ids)[0],
                     overview=summary_overview(deck, store, ids, day, leech))
     made = DeckData(bare, store.states("d"), (), cards=cards, leech_lapses=leech,
                     log=_log_digest(store, "d", ids, day))
@@ -106,13 +113,14 @@ def test_kept_progress_never_goes_stale(tmp_path: Path, seed: int) -> None:
             elif what < 0.85:
                 hand_edit(db, rng)
                 recorded = []
-            else:
-                keep_summary_progress(deck, store)  # what an export keeps
+            else:  # what an export keeps
+                keep_summary_progress(deck, store, summary_progress(deck, store, CARDS)[1])
             for leech in (1, 3):
                 kept, made = summaries(deck, store, day, leech)
                 assert kept == made, f"seed {seed}, step {step}, leech {leech}"
-        keep_summary_progress(deck, store)
-        assert len(store.kept_progress("d", progress_renderer())) == len(CARDS)
+        keep_summary_progress(deck, store, summary_progress(deck, store, CARDS)[1])
+        kept = store.kept_progress("d", progress_renderer(), Progress._make)
+        assert set(kept) == set(CARDS) and summary_progress(deck, store, CARDS) == (kept, [])
 
 
 def test_progress_is_kept_only_while_its_card_is_unchanged(tmp_path: Path) -> None:
@@ -128,7 +136,7 @@ def test_progress_is_kept_only_while_its_card_is_unchanged(tmp_path: Path) -> No
         store.record("d", Event("a", "schedule", 5, D, NEW, review(NEW, 5, D), "x", 1.0), AT)
         assert store.keep_progress(deck.key, "d", key, made) == len(CARDS) - 1
         assert [m[0] for m in store.unkept_progress(deck.key, "d", key)] == ["a"]
-        assert "1 repetition" in summary_progress(deck, store)["a"].head
+        assert "1 repetition" in summary_progress(deck, store, CARDS)[0]["a"].head
         # Another renderer's rows count as not kept.
         assert len(store.unkept_progress(deck.key, "d", "other")) == len(CARDS)
 
