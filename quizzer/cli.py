@@ -805,7 +805,6 @@ def export(
     )
     from quizzer.export import ORDERS, DeckData, write_export
     from quizzer.paths import EXTRAS_DECK
-    from quizzer.ui.progress import progress_bar
 
     if order not in ORDERS:
         raise QuizzerError(f"--order {order!r}: use one of {', '.join(ORDERS)}")
@@ -853,12 +852,15 @@ def export(
                             log=_log_digest(store, d.id, ids, day)))
             for d, rendered in made:  # for the next export, once the snapshot is over
                 keep_summary_progress(d, store, rendered)
-        from quizzer.demos import run
+        if no_demos:  # nothing to show progress of: no demo runs, no figure is drawn
+            written = write_export(output, parts, day, order=order)
+        else:
+            from quizzer.demos import run
+            from quizzer.ui.progress import progress_bar
 
-        run_demo = None if no_demos else run  # importing the registry loads no numpy
-        with progress_bar() as progress:
-            written = write_export(output, parts, day, order=order,
-                                   run_demo=run_demo, progress=progress)
+            with progress_bar() as progress:
+                written = write_export(output, parts, day, order=order, run_demo=run,
+                                       progress=progress)
     finally:
         if gc_was_enabled:
             gc.enable()

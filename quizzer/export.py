@@ -678,12 +678,19 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
         # slugged after every section heading of its deck.
         label = escape_text(part.prefix)
         label_slug = github_slug(part.prefix)
-        unique = slugger.unique
+        unique, seen = slugger.unique, slugger.seen
         for i, group in enumerate(part_groups):
-            headings = tuple([_Heading(3, unique(f"{label_slug}{c.number}{c.slug}"),
-                                       f"{label}{c.number}{c.heading}")
-                              for c in (v.card for v in group.views)])
-            part_groups[i] = _Group(group.heading, group.views, group.show_section, headings)
+            headings = []
+            for v in group.views:
+                c = v.card
+                slug = f"{label_slug}{c.number}{c.slug}"
+                if slug in seen:  # a repeat: numbered; else Slugger.unique's first case
+                    slug = unique(slug)
+                else:
+                    seen[slug] = 0
+                headings.append(_Heading(3, slug, f"{label}{c.number}{c.heading}"))
+            part_groups[i] = _Group(group.heading, group.views, group.show_section,
+                                    tuple(headings))
         groups.append((part, part_groups))
     return _Outline(title, contents, progress, weakest, groups)
 

@@ -580,10 +580,11 @@ class IndexDB:
         cards due on each day today..last that has some (overdue ones on today), and the
         ids of cards with log rows that are no longer in the folder."""
         with self._transaction() as conn:
-            cards, young, mature, leeches, reviews = conn.execute(
+            cards, young, mature, leeches, reviews, logged = conn.execute(
                 "SELECT count(*), coalesce(sum(s.due IS NOT NULL AND s.interval < ?3), 0), "
                 "coalesce(sum(s.due IS NOT NULL AND s.interval >= ?3), 0), "
-                "coalesce(sum(s.lapses >= ?4), 0), coalesce(sum(g.reviews), 0) "
+                "coalesce(sum(s.lapses >= ?4), 0), coalesce(sum(g.reviews), 0), "
+                "count(g.card_id) "
                 "FROM deck_index i "
                 "LEFT JOIN card_state s ON s.deck = ?2 AND s.card_id = i.card_id "
                 "LEFT JOIN card_log g ON g.deck = ?2 AND g.card_id = i.card_id "
@@ -596,7 +597,9 @@ class IndexDB:
                 # it SQLite scans the folder's cards for each due card, not one lookup.
                 "WHERE i.dir = ?1 AND s.due IS NOT NULL AND s.due <= ?4 GROUP BY day",
                 (folder, deck, today.isoformat(), last.isoformat()))}
-            removed = [cid for (cid,) in conn.execute(
+            (with_log,) = conn.execute("SELECT count(*) FROM card_log WHERE deck = ?",
+                                       (deck,)).fetchone()
+            removed = [] if with_log == logged else [cid for (cid,) in conn.execute(
                 "SELECT g.card_id FROM card_log g WHERE g.deck = ? AND NOT EXISTS "
                 "(SELECT 1 FROM deck_index i WHERE i.dir = ? AND i.card_id = g.card_id) "
                 "ORDER BY g.card_id", (deck, folder))]
