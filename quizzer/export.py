@@ -630,7 +630,9 @@ class _Group:
     heading: _Heading
     views: tuple[CardView, ...]
     show_section: bool
-    headings: tuple[_Heading, ...] = ()  # each card's, as `views`
+    # Each card's heading (level 3), as `views`: its anchor and its text as Markdown.
+    slugs: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -680,7 +682,7 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
         label_slug = github_slug(part.prefix)
         unique, seen = slugger.unique, slugger.seen
         for i, group in enumerate(part_groups):
-            headings = []
+            slugs, texts = [], []
             for v in group.views:
                 c = v.card
                 slug = f"{label_slug}{c.number}{c.slug}"
@@ -688,9 +690,10 @@ def _outline(parts: Sequence[DeckData], views: Sequence[list[CardView]], order: 
                     slug = unique(slug)
                 else:
                     seen[slug] = 0
-                headings.append(_Heading(3, slug, f"{label}{c.number}{c.heading}"))
+                slugs.append(slug)
+                texts.append(f"{label}{c.number}{c.heading}")
             part_groups[i] = _Group(group.heading, group.views, group.show_section,
-                                    tuple(headings))
+                                    tuple(slugs), tuple(texts))
         groups.append((part, part_groups))
     return _Outline(title, contents, progress, weakest, groups)
 
@@ -814,17 +817,17 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
     rows: list[tuple[int, int, int, int, int, str]] = []
     for i, (_, groups) in enumerate(outline.groups):
         for group in groups:
-            for v, (_, slug, escaped) in zip(group.views, group.headings, strict=True):
-                if not v.weak():
+            for v, slug, text in zip(group.views, group.slugs, group.texts, strict=True):
+                why = v.weaknesses()  # empty unless the card is weak (CardView.weak)
+                if not why:
                     continue
                 p, card = v.progress, v.card
                 grade = p.last_grade
                 # The reasons are our own words and numbers: nothing to escape.
                 rows.append((-p.lapses, p.ease, _NO_GRADE if grade is None else grade,
                              card.number, i,  # CardView.weakness_key, then the part
-                             f"| [{escaped}](#{slug}){_corrected(card)} | {_ease(p.ease)} | "
-                             f"{p.lapses} | {'–' if grade is None else grade} | "
-                             f"{v.weaknesses()} |"))
+                             f"| [{text}](#{slug}){_corrected(card)} | {_ease(p.ease)} | "
+                             f"{p.lapses} | {'–' if grade is None else grade} | {why} |"))
     if not rows:
         reviewed = any(v.reviewed for pv in views for v in pv)
         none = ("No card is weak: every reviewed card has an ease of at least "
@@ -848,12 +851,12 @@ def _contents(outline: _Outline) -> str:
     for _, groups in outline.groups:
         for group in groups:
             lines.append(f"- {_link(group.heading)}")
-            for v, (_, slug, escaped) in zip(group.views, group.headings, strict=True):
+            for v, slug, text in zip(group.views, group.slugs, group.texts, strict=True):
                 if v.card.corrected:
-                    lines.append(f"  - [{escaped}](#{slug}){_corrected(v.card)}")
+                    lines.append(f"  - [{text}](#{slug}){_corrected(v.card)}")
                     corrected = True
                 else:
-                    lines.append(f"  - [{escaped}](#{slug})")
+                    lines.append(f"  - [{text}](#{slug})")
     note = (f"{CORRECTED_MARK} marks a card whose reference answer is wrong or outdated; "
             "its correction is shown as a warning." if corrected else "")
     return "\n".join(lines) + (f"\n\n{note}" if note else "")
@@ -959,10 +962,10 @@ def _value(value: float, text: str, expected: str) -> str:
     return text
 
 
-def _card_block(v: CardView, heading: _Heading, show_section: str | None, today: str,
+def _card_block(v: CardView, heading: str, show_section: str | None, today: str,
                 demos: _Demos) -> str:
-    """The card's part of the summary, after the blank line that leads it.
-    `show_section`: the section's line ("**Section:** ...") when cards name theirs;
+    """The card's part of the summary, after the blank line that leads it, under its
+    heading's text `heading`. `show_section`: the section's line ("**Section:** ...") when cards name theirs;
     `today`: the review day, YYYY-MM-DD. One string per card, built with as few steps as
     can be: a summary may have 100,000."""
     card = v.card
@@ -975,7 +978,7 @@ def _card_block(v: CardView, heading: _Heading, show_section: str | None, today:
     due = p.due
     when = ("" if due is None or due > today else " (today)" if due == today
             else " (overdue)")
-    return (f"\n\n{'#' * heading.level} {heading.escaped}\n\n{about}{card.body}{demo}\n\n"
+    return (f"\n\n### {heading}\n\n{about}{card.body}{demo}\n\n"
             f"{p.head}{when}{p.tail}")
 
 
@@ -1062,7 +1065,7 @@ def _summary(
         for group in groups:
             run.append("\n\n" + _h(group.heading))
             sections: dict[str, str] = {}
-            for v, heading in zip(group.views, group.headings, strict=True):
+            for v, heading in zip(group.views, group.texts, strict=True):
                 section = None
                 if group.show_section:
                     section = sections.get(v.section_title)
