@@ -500,10 +500,6 @@ class CardView(NamedTuple):
     def reviewed(self) -> bool:
         return self.progress.due is not None
 
-    def weak(self) -> bool:
-        """Whether weaknesses() has anything to say (without building its text)."""
-        return self.progress.due is not None and (self.leech or self.progress.why != "")
-
     def weaknesses(self) -> str:
         """Why the card counts as weak, "; "-joined; empty for a strong or never-reviewed card."""
         p = self.progress
@@ -805,8 +801,7 @@ def _progress_section(parts: Sequence[DeckData], logs: Sequence[LogDigest], toda
     ]
 
 
-def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
-                     views: Sequence[list[CardView]]) -> list[str]:
+def _weakest_section(outline: _Outline, views: Sequence[list[CardView]]) -> list[str]:
     intro = (
         f"A reviewed card is listed when its ease is below the starting "
         f"{_ease(START_EASE)} (every grade of 3 lowers it by 0.14), when it has lapsed "
@@ -818,7 +813,7 @@ def _weakest_section(outline: _Outline, parts: Sequence[DeckData],
     for i, (_, groups) in enumerate(outline.groups):
         for group in groups:
             for v, slug, text in zip(group.views, group.slugs, group.texts, strict=True):
-                why = v.weaknesses()  # empty unless the card is weak (CardView.weak)
+                why = v.weaknesses()  # empty unless the card is weak
                 if not why:
                     continue
                 p, card = v.progress, v.card
@@ -965,9 +960,9 @@ def _value(value: float, text: str, expected: str) -> str:
 def _card_block(v: CardView, heading: str, show_section: str | None, today: str,
                 demos: _Demos) -> str:
     """The card's part of the summary, after the blank line that leads it, under its
-    heading's text `heading`. `show_section`: the section's line ("**Section:** ...") when cards name theirs;
-    `today`: the review day, YYYY-MM-DD. One string per card, built with as few steps as
-    can be: a summary may have 100,000."""
+    heading's text `heading`. `show_section`: the section's line ("**Section:** ...")
+    when cards name theirs; `today`: the review day, YYYY-MM-DD. One string per card,
+    built with as few steps as can be: a summary may have 100,000."""
     card = v.card
     about = card.pages
     if show_section is not None:
@@ -1056,7 +1051,7 @@ def _summary(
                       "come last, in number order.")
     blocks += [_h(outline.contents), _contents(outline)]
     blocks += [_h(outline.progress), *_progress_section(parts, logs, today, write_chart)]
-    blocks += [_h(outline.weakest), *_weakest_section(outline, parts, views)]
+    blocks += [_h(outline.weakest), *_weakest_section(outline, views)]
     yield "\n\n".join(blocks)
     day = today.isoformat()
     # The cards go out in runs of a few hundred joined: one write each, not two a card.

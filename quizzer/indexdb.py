@@ -98,9 +98,6 @@ RENDER_DDL = [
 DECIDING = "({row}kind = 'schedule' AND coalesce({row}before_due, '') <> '')"
 DECIDES = DECIDING.format(row="")
 
-# The log's reductions and the triggers that keep them (migration step 4, in
-# quizzer/store.py): all of them or, when one was dropped by hand, the Store makes them
-# again from the log when it opens.
 # Each card's progress as the summary shows it (quizzer.export.Progress), rendered: kept
 # until the card's schedule or log is written again, when a trigger deletes its row, so
 # no write path can leave one stale (migration step 5). Export renders the missing rows.
@@ -427,7 +424,7 @@ class IndexDB:
                 when = days.get(day)
                 if when is None:
                     when = days[day] = date.fromisoformat(day)
-                last = Graded(when, grade, "drill" if kind == "drill" else "schedule", answer)
+                last = Graded(when, grade, kind_of(kind), answer)
                 # Usually the latest row holds the latest answer: then it is one tuple.
                 answered = last if same else (
                     Graded(date.fromisoformat(a_day), a_grade, kind_of(a_kind), a_answer)
@@ -507,8 +504,6 @@ class IndexDB:
                 else:
                     grades.append((when, grade))
         return out
-
-    # -- schedules and the review day ----------------------------------------------------
 
     # -- each card's rendered progress (card_progress, migration step 5) -----------------
 
@@ -604,6 +599,8 @@ class IndexDB:
                 "(SELECT 1 FROM deck_index i WHERE i.dir = ? AND i.card_id = g.card_id) "
                 "ORDER BY g.card_id", (deck, folder))]
         return DeckCounts(cards, young, mature, leeches, reviews, due, removed)
+
+    # -- schedules and the review day ----------------------------------------------------
 
     @_index_method
     def states(self, deck: str) -> dict[str, State]:

@@ -888,16 +888,21 @@ def test_a_cards_heading_joins_its_label_and_its_rendered_question_exactly(
 @settings(max_examples=300, deadline=None)
 @given(reps=st.integers(0, 3), ease=st.integers(130, 300), lapses=st.integers(0, 9),
        grade=st.none() | st.integers(0, 5), leech=st.booleans())
-def test_weak_says_whether_weaknesses_has_anything_to_say(
+def test_a_card_has_weaknesses_exactly_when_the_weakest_table_rule_says(
         reps: int, ease: int, lapses: int, grade: int | None, leech: bool) -> None:
+    """The table's rule: a reviewed card with an ease below the start, a lapse, a last
+    grade below PASS, or leech status; "leech" is said first."""
     from quizzer.model import Graded
-    from quizzer.scheduler import State
+    from quizzer.scheduler import PASS, START_EASE, State
 
     state = State(reps, 1, ease, TODAY, lapses) if reps or lapses else NEW
     card = export.summary_card(Card(id="c", number=1, section="S", question="Q?", answer="A."))
     last = Graded(TODAY, grade, "schedule", "") if grade is not None else None
     v = export.CardView(card, "Q1", "S", export.progress_of(state, last, None), leech)
-    assert v.weak() == bool(v.weaknesses())
+    weak = not state.is_new and (leech or ease < START_EASE or lapses > 0
+                                 or (grade is not None and grade < PASS))
+    assert bool(v.weaknesses()) == weak
+    assert v.weaknesses().startswith("leech") == (weak and leech)
 
 
 def test_the_renderer_key_changes_with_what_a_card_renders_to(
