@@ -285,6 +285,7 @@ def decks_table(day: date, rows: Sequence[Mapping[str, object]]) -> None:
 _OPTIONAL = ("ease", "reps", "interval", "state", "lapses")
 _QUESTION_MIN = 12
 _RIGHT_ALIGNED = frozenset({"#", "reps", "interval", "ease", "lapses"})
+_DECK_TEXT = frozenset({"id", "question"})
 
 
 class ListedCard(NamedTuple):
@@ -356,20 +357,26 @@ def _card_lines(console: Console, title: str, columns: Mapping[str, list[str]],
     write; deck text goes through `visible`, so it cannot drive the terminal."""
     from rich.cells import cell_len, set_cell_size
 
-    widths = {n: width if n == "question" else max(cell_len(n), *map(cell_len, columns[n]))
+    def cells(text: str) -> int:
+        # Printable ASCII takes one cell a character; rich measures anything else.
+        return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+
+    widths = {n: width if n == "question" else max(cells(n), *map(cells, columns[n]))
               for n in shown}
 
     def cell(name: str, value: str) -> str:
         w = widths[name]
-        if name == "question" and cell_len(value) > w:
+        if name == "question" and cells(value) > w:
             return set_cell_size(value, w - 1) + "…"
-        pad = " " * (w - cell_len(value))
+        pad = " " * (w - cells(value))
         return pad + value if name in _RIGHT_ALIGNED else value + pad
 
     lines = [visible(title), "  ".join(cell(n, n) for n in shown),
              "  ".join("─" * widths[n] for n in shown)]
     rows = zip(*(columns[n] for n in shown), strict=True)
-    lines += ["  ".join(cell(n, visible(" ".join(v.split())))
+    # Only ids and questions come from the deck; the other cells are our own numbers,
+    # states and dates, with nothing to fold or show as escapes.
+    lines += ["  ".join(cell(n, visible(" ".join(v.split())) if n in _DECK_TEXT else v)
                         for n, v in zip(shown, row, strict=True)).rstrip() for row in rows]
     console.file.write("\n".join(lines) + "\n")
 
